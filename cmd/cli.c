@@ -1,0 +1,260 @@
+/*
+ * CLI helpers: messages, exit statuses, JSON output, progress, dispatch.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#include "banned.h"
+
+void
+cli_print_untrusted_n(FILE *f, const char *s, size_t len)
+{
+	sp_buf b = SP_BUF_INIT;
+
+	if (sp_escape_terminal(&b, s, len) == 0 && b.ptr != NULL)
+		fputs(b.ptr, f);
+	else
+		fputs("(unprintable)", f);
+	sp_buf_dispose(&b);
+}
+
+void
+cli_print_untrusted(FILE *f, const char *s)
+{
+	cli_print_untrusted_n(f, s, strlen(s));
+}
+
+static void
+vmessage(const char *label, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	fprintf(stderr, "srcproof: %s: ", label);
+	cli_print_untrusted(stderr, msg);
+	fputc('\n', stderr);
+}
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	cli_progress_done();
+	va_start(ap, fmt);
+	vmessage("error", fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("hint", fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	cli_progress_done();
+	va_start(ap, fmt);
+	vmessage("warning", fmt, ap);
+	va_end(ap);
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("error", fmt, ap);
+	va_end(ap);
+	cli_hint("try 'srcproof %s --help'", cmd);
+	return CLI_EXIT_USAGE;
+}
+
+void
+cli_getopt_reset(void)
+{
+	optind = 0; /* GNU: full re-initialisation */
+	opterr = 0;
+}
+
+int
+cli_common_opt(struct cli_common *c, int opt, const char *usage,
+    int *exit_now)
+{
+	switch (opt) {
+	case CLI_OPT_JSON:
+		c->json = true;
+		return 1;
+	case 'q':
+		c->quiet = true;
+		c->progress = false;
+		return 1;
+	case 'h':
+		fputs(usage, stdout);
+		*exit_now = CLI_EXIT_OK;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+cli_bad_option(const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (optopt != 0 && optopt < 0x100)
+		return cli_usage_error(cmd, "bad or incomplete option '-%c'",
+		    optopt);
+	return cli_usage_error(cmd, "bad or incomplete option '%s'", arg);
+}
+
+int
+cli_exit_code(int code)
+{
+	switch (code) {
+	case 0:
+		return CLI_EXIT_OK;
+	case SP_EVERIFY:
+		return CLI_EXIT_FAIL;
+	case SP_EINVALID:
+		return CLI_EXIT_USAGE;
+	default:
+		return CLI_EXIT_ERROR;
+	}
+}
+
+int
+cli_fail(sp_ctx *ctx)
+{
+	int code = sp_ctx_errcode(ctx);
+
+	if (code == 0)
+		code = SP_ERROR;
+	cli_error("%s", sp_ctx_errmsg(ctx)[0] ? sp_ctx_errmsg(ctx)
+					      : "unknown error");
+	if (sp_ctx_errhint(ctx)[0] != '\0')
+		cli_hint("%s", sp_ctx_errhint(ctx));
+	return cli_exit_code(code);
+}
+
+int
+cli_json_print(json_t *doc, const char *kind)
+{
+	char schema[128];
+	json_t *out;
+	char *text;
+
+	if (doc == NULL) {
+		cli_error("out of memory while building JSON output");
+		return CLI_EXIT_ERROR;
+	}
+	snprintf(schema, sizeof(schema), "srcproof.%s/v1", kind);
+	out = json_object();
+	if (out == NULL || json_object_set_new(out, "schema",
+			       json_string(schema)) < 0 ||
+	    json_object_update(out, doc) < 0) {
+		json_decref(out);
+		json_decref(doc);
+		cli_error("out of memory while building JSON output");
+		return CLI_EXIT_ERROR;
+	}
+	json_decref(doc);
+	text = json_dumps(out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(out);
+	if (text == NULL) {
+		cli_error("cannot serialise JSON output");
+		return CLI_EXIT_ERROR;
+	}
+	puts(text);
+	free(text);
+	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+}
+
+static void
+group_help(FILE *f, const char *group, const char *summary,
+    const struct cli_sub *subs, size_t nsubs)
+{
+	size_t i;
+
+	fprintf(f, "usage: srcproof %s <command> [options]\n\n%s\n\n", group,
+	    summary);
+	fputs("commands:\n", f);
+	for (i = 0; i < nsubs; i++)
+		fprintf(f, "  %-14s %s\n", subs[i].name, subs[i].summary);
+	fprintf(f, "\nRun 'srcproof %s <command> --help' for details.\n",
+	    group);
+}
+
+int
+cli_dispatch(const char *group, const char *summary,
+    const struct cli_sub *subs, size_t nsubs, int argc, char **argv,
+    sp_ctx *ctx)
+{
+	size_t i;
+
+	if (argc < 2) {
+		group_help(stderr, group, summary, subs, nsubs);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		group_help(stdout, group, summary, subs, nsubs);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < nsubs; i++) {
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(argc - 1, argv + 1, ctx);
+	}
+	return cli_usage_error(group, "unknown command '%s %s'", group,
+	    argv[1]);
+}
+
+static bool progress_shown;
+
+static void
+progress_cb(const char *what, uint64_t files, uint64_t bytes, uint64_t total,
+    void *payload)
+{
+	(void)payload;
+	if (total > 0)
+		fprintf(stderr, "\r%s: %llu/%llu files, %.1f MiB", what,
+		    (unsigned long long)files, (unsigned long long)total,
+		    (double)bytes / (1024.0 * 1024.0));
+	else
+		fprintf(stderr, "\r%s: %llu files, %.1f MiB", what,
+		    (unsigned long long)files,
+		    (double)bytes / (1024.0 * 1024.0));
+	progress_shown = true;
+}
+
+void
+cli_progress_setup(sp_ctx *ctx, struct cli_common *c)
+{
+	if (c->progress && !c->quiet)
+		sp_ctx_set_progress(ctx, progress_cb, NULL);
+}
+
+void
+cli_progress_done(void)
+{
+	if (progress_shown) {
+		fputc('\n', stderr);
+		progress_shown = false;
+	}
+}

@@ -1,0 +1,118 @@
+#!/bin/bash
+# Every check of the test command, in order. Prints one closing line
+# "N passed, N failed" and exits non-zero if anything failed.
+set -u
+cd "$(dirname "$0")/.."
+jobs=${SP_JOBS:-$(nproc 2>/dev/null || echo 2)}
+passed=0
+failed=0
+failures=""
+
+step() {
+	local name=$1
+	shift
+	echo "=== $name" >&2
+	local t0=$SECONDS
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "=== $name: ok ($((SECONDS - t0)) s)" >&2
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		echo "=== $name: FAILED ($((SECONDS - t0)) s)" >&2
+	fi
+}
+
+sources() {
+	git ls-files -co --exclude-standard -- '*.c' '*.h' | grep -v '^sample/'
+}
+
+check_format() {
+	local bad
+	bad=$(sources | xargs clang-format --dry-run -Werror 2>&1 | grep -c 'error:')
+	[ "$bad" -eq 0 ] || {
+		sources | xargs clang-format --dry-run -Werror 2>&1 | head -40
+		echo "clang-format: $bad findings; run: clang-format -i <file>" >&2
+		return 1
+	}
+}
+
+check_banned() {
+	# Every library and CLI source file includes banned.h (last).
+	local f ok=0
+	for f in $(git ls-files -co --exclude-standard -- 'util/*.c' 'manifest/*.c' \
+		'signing/*.c' 'tlog/*.c' 'escrow/*.c' 'review/*.c' 'cmd/*.c'); do
+		grep -q '#include "banned.h"' "$f" || {
+			echo "$f does not include banned.h" >&2
+			ok=1
+		}
+	done
+	return $ok
+}
+
+build() {
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j "$jobs"
+}
+
+debug_build() {
+	build build/debug -DCMAKE_BUILD_TYPE=Debug -DSP_WERROR=ON -DSP_VALGRIND=ON
+}
+debug_tests() {
+	ctest --test-dir build/debug -j "$jobs" --output-on-failure -LE valgrind
+}
+valgrind_tests() {
+	ctest --test-dir build/debug -j "$jobs" --output-on-failure -L valgrind
+}
+sanitize_build() {
+	build build/sanitize -DCMAKE_BUILD_TYPE=Sanitize -DSP_WERROR=ON
+}
+sanitize_tests() {
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build/sanitize -j "$jobs" --output-on-failure
+}
+fuzz_build() {
+	command -v clang >/dev/null || {
+		echo "clang not found: libFuzzer targets not built" >&2
+		return 0
+	}
+	CC=clang build build/fuzz -DCMAKE_BUILD_TYPE=Debug -DSP_FUZZ=ON \
+		-DSP_TESTS=OFF -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
+}
+fuzz_smoke() {
+	# A short libFuzzer run per target, on top of its corpus (copied, so
+	# the committed corpus stays as it is).
+	command -v clang >/dev/null || return 0
+	local f name rc=0 work
+	for f in build/fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
+		name=$(basename "$f")
+		work=$(mktemp -d)
+		cp -r "fuzz/corpora/$name/." "$work/"
+		"$f" -max_total_time="${SP_FUZZ_SECONDS:-10}" -rss_limit_mb=2048 \
+			-print_final_stats=0 "$work" >"$work.log" 2>&1 || {
+			echo "$name: libFuzzer found a crash:" >&2
+			tail -40 "$work.log" >&2
+			rc=1
+		}
+		rm -rf "$work" "$work.log"
+	done
+	return $rc
+}
+
+step clang-format check_format
+step banned-functions check_banned
+step "build (gcc, -Werror)" debug_build
+step "tests (debug)" debug_tests
+step "tests (valgrind, CLI)" valgrind_tests
+step "build (ASan+UBSan)" sanitize_build
+step "tests (ASan+UBSan)" sanitize_tests
+step "build (libFuzzer, clang)" fuzz_build
+step "fuzz smoke run" fuzz_smoke
+
+echo
+[ -n "$failures" ] && echo "failed steps:$failures"
+echo "checks: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
