@@ -1,13 +1,13 @@
 /*
  * CLI helpers: messages, exit statuses, JSON output, progress, dispatch.
  */
+#include "cli.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "cli.h"
 
 #include "banned.h"
 
@@ -93,8 +93,7 @@ cli_getopt_reset(void)
 }
 
 int
-cli_common_opt(struct cli_common *c, int opt, const char *usage,
-    int *exit_now)
+cli_common_opt(struct cli_common *c, int opt, const char *usage, int *exit_now)
 {
 	switch (opt) {
 	case CLI_OPT_JSON:
@@ -119,8 +118,8 @@ cli_bad_option(const char *cmd, char **argv)
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 
 	if (optopt != 0 && optopt < 0x100)
-		return cli_usage_error(cmd, "bad or incomplete option '-%c'",
-		    optopt);
+		return cli_usage_error(
+		    cmd, "bad or incomplete option '-%c'", optopt);
 	return cli_usage_error(cmd, "bad or incomplete option '%s'", arg);
 }
 
@@ -146,8 +145,8 @@ cli_fail(sp_ctx *ctx)
 
 	if (code == 0)
 		code = SP_ERROR;
-	cli_error("%s", sp_ctx_errmsg(ctx)[0] ? sp_ctx_errmsg(ctx)
-					      : "unknown error");
+	cli_error(
+	    "%s", sp_ctx_errmsg(ctx)[0] ? sp_ctx_errmsg(ctx) : "unknown error");
 	if (sp_ctx_errhint(ctx)[0] != '\0')
 		cli_hint("%s", sp_ctx_errhint(ctx));
 	return cli_exit_code(code);
@@ -166,8 +165,8 @@ cli_json_print(json_t *doc, const char *kind)
 	}
 	snprintf(schema, sizeof(schema), "srcproof.%s/v1", kind);
 	out = json_object();
-	if (out == NULL || json_object_set_new(out, "schema",
-			       json_string(schema)) < 0 ||
+	if (out == NULL ||
+	    json_object_set_new(out, "schema", json_string(schema)) < 0 ||
 	    json_object_update(out, doc) < 0) {
 		json_decref(out);
 		json_decref(doc);
@@ -197,14 +196,13 @@ group_help(FILE *f, const char *group, const char *summary,
 	fputs("commands:\n", f);
 	for (i = 0; i < nsubs; i++)
 		fprintf(f, "  %-14s %s\n", subs[i].name, subs[i].summary);
-	fprintf(f, "\nRun 'srcproof %s <command> --help' for details.\n",
-	    group);
+	fprintf(
+	    f, "\nRun 'srcproof %s <command> --help' for details.\n", group);
 }
 
 int
-cli_dispatch(const char *group, const char *summary,
-    const struct cli_sub *subs, size_t nsubs, int argc, char **argv,
-    sp_ctx *ctx)
+cli_dispatch(const char *group, const char *summary, const struct cli_sub *subs,
+    size_t nsubs, int argc, char **argv, sp_ctx *ctx)
 {
 	size_t i;
 
@@ -221,8 +219,8 @@ cli_dispatch(const char *group, const char *summary,
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].fn(argc - 1, argv + 1, ctx);
 	}
-	return cli_usage_error(group, "unknown command '%s %s'", group,
-	    argv[1]);
+	return cli_usage_error(
+	    group, "unknown command '%s %s'", group, argv[1]);
 }
 
 static bool progress_shown;

@@ -13,10 +13,10 @@
 
 /* Exit statuses, documented in srcproof(1). */
 enum {
-	CLI_EXIT_OK = 0,     /**< success, match, verified */
-	CLI_EXIT_FAIL = 1,   /**< verification failed, mismatch, policy not met */
-	CLI_EXIT_USAGE = 2,  /**< bad command line */
-	CLI_EXIT_ERROR = 3,  /**< could not complete: I/O, parse, missing tool */
+	CLI_EXIT_OK = 0,   /**< success, match, verified */
+	CLI_EXIT_FAIL = 1, /**< verification failed, mismatch, policy not met */
+	CLI_EXIT_USAGE = 2, /**< bad command line */
+	CLI_EXIT_ERROR = 3, /**< could not complete: I/O, parse, missing tool */
 };
 
 /* Long-option codes for the options every command shares. */
@@ -32,9 +32,12 @@ struct cli_common {
 	bool progress; /**< stderr is a terminal and not -q */
 };
 
-#define CLI_COMMON_LONGOPTS                                                   \
-	{"json", no_argument, NULL, CLI_OPT_JSON},                            \
-	    {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}
+#define CLI_COMMON_LONGOPTS                                                    \
+	{"json", no_argument, NULL, CLI_OPT_JSON},                             \
+	    {"quiet", no_argument, NULL, 'q'},                                 \
+	{                                                                      \
+		"help", no_argument, NULL, 'h'                                 \
+	}
 
 /* Short options every command shares ("qh"). */
 #define CLI_COMMON_SHORTOPTS "qh"
@@ -53,8 +56,8 @@ void cli_getopt_reset(void);
  * Handle a shared option. Returns 1 when @p opt was one of them (for -h,
  * prints @p usage and sets *exit_now to CLI_EXIT_OK), 0 otherwise.
  */
-int cli_common_opt(struct cli_common *c, int opt, const char *usage,
-    int *exit_now);
+int cli_common_opt(
+    struct cli_common *c, int opt, const char *usage, int *exit_now);
 
 /**
  * Report an unknown option or missing argument from getopt ('?' or ':').

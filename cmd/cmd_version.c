@@ -7,9 +7,8 @@
 #include <openssl/crypto.h>
 #include <zlib.h>
 
-#include "cli.h"
-
 #include "banned.h"
+#include "cli.h"
 
 static const char usage[] =
     "usage: srcproof version [--json]\n"
@@ -24,16 +23,16 @@ static const char usage[] =
 int
 cmd_version(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {CLI_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	int opt, exit_now = -1, major, minor, rev;
 	char git2v[32];
 
 	(void)ctx;
 	cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts,
-		    NULL)) != -1) {
+	while ((opt = getopt_long(
+	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (cli_common_opt(&common, opt, usage, &exit_now))
 			continue;
 		return cli_bad_option("version", argv);
@@ -41,19 +40,18 @@ cmd_version(int argc, char **argv, sp_ctx *ctx)
 	if (exit_now >= 0)
 		return exit_now;
 	if (optind != argc)
-		return cli_usage_error("version", "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(
+		    "version", "unexpected argument '%s'", argv[optind]);
 	git_libgit2_version(&major, &minor, &rev);
 	snprintf(git2v, sizeof(git2v), "%d.%d.%d", major, minor, rev);
 	if (common.json) {
-		return cli_json_print(json_pack("{s:s, s:{s:s, s:s, s:s, s:s, "
-						"s:s}}",
-					  "version", SP_VERSION, "libraries",
-					  "openssl",
-					  OpenSSL_version(OPENSSL_VERSION),
-					  "libgit2", git2v, "libarchive",
-					  archive_version_details(), "jansson",
-					  JANSSON_VERSION, "zlib", zlibVersion()),
+		return cli_json_print(
+		    json_pack("{s:s, s:{s:s, s:s, s:s, s:s, "
+		              "s:s}}",
+		        "version", SP_VERSION, "libraries", "openssl",
+		        OpenSSL_version(OPENSSL_VERSION), "libgit2", git2v,
+		        "libarchive", archive_version_details(), "jansson",
+		        JANSSON_VERSION, "zlib", zlibVersion()),
 		    "version");
 	}
 	printf("srcproof %s\n", SP_VERSION);

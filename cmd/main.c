@@ -5,9 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-
 #include "banned.h"
+#include "cli.h"
 
 struct command {
 	const char *name;

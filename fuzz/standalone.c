@@ -77,7 +77,7 @@ main(int argc, char **argv)
 
 			if (list[j]->d_name[0] != '.' &&
 			    snprintf(path, sizeof(path), "%s/%s", argv[i],
-				list[j]->d_name) < (int)sizeof(path) &&
+			        list[j]->d_name) < (int)sizeof(path) &&
 			    stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 				if (run_file(path) < 0)
 					return 1;

@@ -1,12 +1,12 @@
 /*
  * sp_buf: bounded growable buffer.
  */
+#include "srcproof/buf.h"
+
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "srcproof/buf.h"
 
 #include "banned.h"
 

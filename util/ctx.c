@@ -1,15 +1,15 @@
 /*
  * The caller-owned context and its error slot.
  */
+#include "srcproof/ctx.h"
+
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "srcproof/ctx.h"
-#include "util_int.h"
-
 #include "banned.h"
+#include "util_int.h"
 
 struct sp_ctx {
 	int code;
@@ -148,8 +148,8 @@ sp_progress(sp_ctx *ctx, const char *what, uint64_t done_files,
 {
 	if (ctx == NULL || ctx->progress_cb == NULL)
 		return;
-	ctx->progress_cb(what, done_files, done_bytes, total_files,
-	    ctx->progress_payload);
+	ctx->progress_cb(
+	    what, done_files, done_bytes, total_files, ctx->progress_payload);
 }
 
 struct ossl_lib_ctx_st *

@@ -6,15 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "srcproof/util.h"
-
 #include "banned.h"
+#include "srcproof/util.h"
 
 #define READ_CHUNK (256 * 1024)
 
 int
-sp_sha256(sp_ctx *ctx, uint8_t out[SP_SHA256_LEN], const void *data,
-    size_t len)
+sp_sha256(sp_ctx *ctx, uint8_t out[SP_SHA256_LEN], const void *data, size_t len)
 {
 	unsigned int olen = 0;
 

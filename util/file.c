@@ -10,10 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "srcproof/util.h"
 #include "util_int.h"
-
-#include "banned.h"
 
 int
 sp_open_read(sp_ctx *ctx, int *fd_out, const char *path, unsigned flags)
@@ -28,34 +27,34 @@ sp_open_read(sp_ctx *ctx, int *fd_out, const char *path, unsigned flags)
 	fd = open(path, oflags);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return sp_err_set(ctx, SP_ENOTFOUND,
-			    "'%s' does not exist", path);
+			return sp_err_set(
+			    ctx, SP_ENOTFOUND, "'%s' does not exist", path);
 		if (errno == ELOOP)
 			return sp_err_set(ctx, SP_EUNSAFE,
 			    "'%s' is a symbolic link; refusing to follow it",
 			    path);
-		return sp_err_set(ctx, SP_EIO, "cannot open '%s': %s", path,
-		    strerror(errno));
+		return sp_err_set(
+		    ctx, SP_EIO, "cannot open '%s': %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 
 		close(fd);
-		return sp_err_set(ctx, SP_EIO, "cannot stat '%s': %s", path,
-		    strerror(e));
+		return sp_err_set(
+		    ctx, SP_EIO, "cannot stat '%s': %s", path, strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return sp_err_set(ctx, SP_EUNSAFE,
-		    "'%s' is not a regular file", path);
+		return sp_err_set(
+		    ctx, SP_EUNSAFE, "'%s' is not a regular file", path);
 	}
 	/* Regular file: blocking reads are fine again. */
 	if (fcntl(fd, F_SETFL, oflags & ~O_NONBLOCK & ~O_ACCMODE) < 0) {
 		int e = errno;
 
 		close(fd);
-		return sp_err_set(ctx, SP_EIO, "cannot use '%s': %s", path,
-		    strerror(e));
+		return sp_err_set(
+		    ctx, SP_EIO, "cannot use '%s': %s", path, strerror(e));
 	}
 	*fd_out = fd;
 	return 0;
@@ -96,14 +95,14 @@ sp_read_fd(sp_ctx *ctx, sp_buf *out, int fd, size_t max, const char *name)
 	}
 	if (out->ptr == NULL)
 		return sp_buf_put(out, "", 0) < 0
-		    ? sp_err_buf(ctx, SP_ENOMEM, name)
-		    : 0;
+		           ? sp_err_buf(ctx, SP_ENOMEM, name)
+		           : 0;
 	return 0;
 }
 
 int
-sp_read_file(sp_ctx *ctx, sp_buf *out, const char *path, size_t max,
-    unsigned flags)
+sp_read_file(
+    sp_ctx *ctx, sp_buf *out, const char *path, size_t max, unsigned flags)
 {
 	int fd, error;
 
@@ -123,8 +122,8 @@ struct sp_atomic {
 };
 
 int
-sp_atomic_open(sp_ctx *ctx, sp_atomic **out, const char *path, mode_t mode,
-    unsigned flags)
+sp_atomic_open(
+    sp_ctx *ctx, sp_atomic **out, const char *path, mode_t mode, unsigned flags)
 {
 	sp_atomic *w = NULL;
 	sp_buf tmp = SP_BUF_INIT;
@@ -150,8 +149,8 @@ sp_atomic_open(sp_ctx *ctx, sp_atomic **out, const char *path, mode_t mode,
 		int fd;
 
 		if (getentropy(rnd, sizeof(rnd)) < 0) {
-			error = sp_err_set(ctx, SP_EIO,
-			    "no randomness for a temporary name");
+			error = sp_err_set(
+			    ctx, SP_EIO, "no randomness for a temporary name");
 			goto out;
 		}
 		sp_hex_encode(hex, rnd, sizeof(rnd));
@@ -161,15 +160,14 @@ sp_atomic_open(sp_ctx *ctx, sp_atomic **out, const char *path, mode_t mode,
 			goto out;
 		}
 		fd = open(tmp.ptr,
-		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		    mode);
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 		if (fd >= 0) {
 			w->fd = fd;
 			break;
 		}
 		if (errno != EEXIST) {
-			error = sp_err_set(ctx, SP_EIO, "cannot create '%s': %s",
-			    tmp.ptr, strerror(errno));
+			error = sp_err_set(ctx, SP_EIO,
+			    "cannot create '%s': %s", tmp.ptr, strerror(errno));
 			goto out;
 		}
 	}
@@ -180,8 +178,9 @@ sp_atomic_open(sp_ctx *ctx, sp_atomic **out, const char *path, mode_t mode,
 	}
 	/* The umask must not widen or narrow what was asked for. */
 	if (fchmod(w->fd, mode) < 0) {
-		error = sp_err_set(ctx, SP_EIO, "cannot set the mode of '%s': %s",
-		    tmp.ptr, strerror(errno));
+		error =
+		    sp_err_set(ctx, SP_EIO, "cannot set the mode of '%s': %s",
+		        tmp.ptr, strerror(errno));
 		unlink(tmp.ptr);
 		goto out;
 	}
@@ -277,16 +276,18 @@ sp_atomic_commit(sp_atomic *w)
 		/* link() fails if the target appeared meanwhile. */
 		if (link(w->tmp, w->path) < 0) {
 			error = errno == EEXIST
-			    ? sp_err_set(ctx, SP_EEXISTS,
-				  "'%s' already exists", w->path)
-			    : sp_err_set(ctx, SP_EIO, "cannot create '%s': %s",
-				  w->path, strerror(errno));
+			            ? sp_err_set(ctx, SP_EEXISTS,
+			                  "'%s' already exists", w->path)
+			            : sp_err_set(ctx, SP_EIO,
+			                  "cannot create '%s': %s", w->path,
+			                  strerror(errno));
 			goto fail;
 		}
 		unlink(w->tmp);
 	} else if (rename(w->tmp, w->path) < 0) {
-		error = sp_err_set(ctx, SP_EIO, "cannot rename '%s' to '%s': %s",
-		    w->tmp, w->path, strerror(errno));
+		error =
+		    sp_err_set(ctx, SP_EIO, "cannot rename '%s' to '%s': %s",
+		        w->tmp, w->path, strerror(errno));
 		goto fail;
 	}
 	error = fsync_dir_of(ctx, w->path);

@@ -4,9 +4,8 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-#include "srcproof/util.h"
-
 #include "banned.h"
+#include "srcproof/util.h"
 
 void
 sp_hex_encode(char *out, const uint8_t *in, size_t len)
@@ -59,7 +58,7 @@ sp_is_lower_hex(const char *s, size_t len, size_t n)
 		return false;
 	for (i = 0; i < len; i++) {
 		if (!((s[i] >= '0' && s[i] <= '9') ||
-			(s[i] >= 'a' && s[i] <= 'f')))
+		        (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	}
 	return true;

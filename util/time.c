@@ -4,9 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "srcproof/util.h"
-
 #include "banned.h"
+#include "srcproof/util.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
 static int64_t
@@ -59,8 +58,8 @@ digits(const char *s, size_t n, unsigned *out)
 static unsigned
 month_days(unsigned y, unsigned m)
 {
-	static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31};
+	static const unsigned days[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 && leap ? 29 : days[m - 1];
@@ -92,9 +91,9 @@ sp_time_parse(int64_t *out, const char *s)
 	    s[7] != '-' || digits(s + 8, 2, &d) < 0)
 		return SP_EPARSE;
 	if (len == 20) {
-		if (s[10] != 'T' || digits(s + 11, 2, &h) < 0 ||
-		    s[13] != ':' || digits(s + 14, 2, &mi) < 0 ||
-		    s[16] != ':' || digits(s + 17, 2, &se) < 0 || s[19] != 'Z')
+		if (s[10] != 'T' || digits(s + 11, 2, &h) < 0 || s[13] != ':' ||
+		    digits(s + 14, 2, &mi) < 0 || s[16] != ':' ||
+		    digits(s + 17, 2, &se) < 0 || s[19] != 'Z')
 			return SP_EPARSE;
 	}
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||

@@ -15,11 +15,11 @@ void *sp_calloc(sp_ctx *ctx, size_t count, size_t n);
 
 /** API misuse: assert in debug builds, SP_EINVALID otherwise. */
 #ifdef NDEBUG
-#define SP_ASSERT_ARG(ctx, cond)                                              \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			return sp_err_set((ctx), SP_EINVALID,                 \
-			    "invalid argument: %s", #cond);                   \
+#define SP_ASSERT_ARG(ctx, cond)                                               \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			return sp_err_set((ctx), SP_EINVALID,                  \
+			    "invalid argument: %s", #cond);                    \
 	} while (0)
 #else
 #define SP_ASSERT_ARG(ctx, cond) assert(cond)

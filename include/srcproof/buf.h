@@ -18,13 +18,16 @@
 #define SP_BUF_DEFAULT_MAX ((size_t)1 << 30)
 
 typedef struct sp_buf {
-	char *ptr;     /**< contents, NUL-terminated, or NULL */
-	size_t size;   /**< bytes used, NUL excluded */
-	size_t asize;  /**< bytes allocated */
-	size_t max;    /**< maximum size */
+	char *ptr;    /**< contents, NUL-terminated, or NULL */
+	size_t size;  /**< bytes used, NUL excluded */
+	size_t asize; /**< bytes allocated */
+	size_t max;   /**< maximum size */
 } sp_buf;
 
-#define SP_BUF_INIT {NULL, 0, 0, SP_BUF_DEFAULT_MAX}
+#define SP_BUF_INIT                                                            \
+	{                                                                      \
+		NULL, 0, 0, SP_BUF_DEFAULT_MAX                                 \
+	}
 
 /** Initialise an empty buffer holding at most @p max bytes. */
 void sp_buf_init(sp_buf *buf, size_t max);

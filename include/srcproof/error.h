@@ -10,18 +10,18 @@
 
 /** Error codes returned by srcproof functions. */
 typedef enum sp_error_code {
-	SP_OK = 0,		/**< success */
-	SP_ERROR = -1,		/**< generic failure */
-	SP_ENOMEM = -2,		/**< allocation failed */
-	SP_EINVALID = -3,	/**< invalid argument or option value */
-	SP_ENOTFOUND = -4,	/**< a named thing does not exist */
-	SP_EPARSE = -5,		/**< input is malformed */
-	SP_EVERIFY = -6,	/**< verification failed: a "no" answer */
-	SP_EIO = -7,		/**< reading or writing failed */
-	SP_EEXISTS = -8,	/**< refusing to overwrite */
-	SP_ELIMIT = -9,		/**< a size or count limit was exceeded */
-	SP_EUNSUPPORTED = -10,	/**< format or algorithm not supported */
-	SP_EUNSAFE = -11,	/**< input refused as unsafe (path, link) */
+	SP_OK = 0,             /**< success */
+	SP_ERROR = -1,         /**< generic failure */
+	SP_ENOMEM = -2,        /**< allocation failed */
+	SP_EINVALID = -3,      /**< invalid argument or option value */
+	SP_ENOTFOUND = -4,     /**< a named thing does not exist */
+	SP_EPARSE = -5,        /**< input is malformed */
+	SP_EVERIFY = -6,       /**< verification failed: a "no" answer */
+	SP_EIO = -7,           /**< reading or writing failed */
+	SP_EEXISTS = -8,       /**< refusing to overwrite */
+	SP_ELIMIT = -9,        /**< a size or count limit was exceeded */
+	SP_EUNSUPPORTED = -10, /**< format or algorithm not supported */
+	SP_EUNSAFE = -11,      /**< input refused as unsafe (path, link) */
 } sp_error_code;
 
 /**

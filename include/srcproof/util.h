@@ -68,10 +68,12 @@ bool sp_is_clean_utf8(const char *s, size_t len);
  */
 bool sp_path_is_safe_relative(const char *path, size_t len);
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 enum sp_open_flags {
-	SP_OPEN_NOFOLLOW = 1 << 0, /**< refuse a symbolic link as last component */
+	SP_OPEN_NOFOLLOW =
+	    1 << 0, /**< refuse a symbolic link as last component */
 };
 
 /**
@@ -89,8 +91,8 @@ int sp_read_file(sp_ctx *ctx, sp_buf *out, const char *path, size_t max,
     unsigned flags) SP_WUR;
 
 /** Read everything from @p fd (at most @p max bytes) into @p out. */
-int sp_read_fd(sp_ctx *ctx, sp_buf *out, int fd, size_t max,
-    const char *name) SP_WUR;
+int sp_read_fd(
+    sp_ctx *ctx, sp_buf *out, int fd, size_t max, const char *name) SP_WUR;
 
 /** Atomic writer: temp file in the target's directory, renamed on commit. */
 typedef struct sp_atomic sp_atomic;
@@ -103,8 +105,8 @@ enum sp_atomic_flags {
  * Start writing @p path atomically with permission @p mode. Nothing appears
  * at @p path until sp_atomic_commit succeeds.
  */
-int sp_atomic_open(sp_ctx *ctx, sp_atomic **out, const char *path,
-    mode_t mode, unsigned flags) SP_WUR;
+int sp_atomic_open(sp_ctx *ctx, sp_atomic **out, const char *path, mode_t mode,
+    unsigned flags) SP_WUR;
 
 /** Append bytes to the pending file. */
 int sp_atomic_write(sp_atomic *w, const void *data, size_t len) SP_WUR;
@@ -125,7 +127,8 @@ void sp_atomic_abort(sp_atomic *w);
 int sp_write_file_atomic(sp_ctx *ctx, const char *path, const void *data,
     size_t len, mode_t mode, unsigned flags) SP_WUR;
 
-/* ---- digests ---------------------------------------------------------------- */
+/* ---- digests ----------------------------------------------------------------
+ */
 
 #define SP_SHA256_LEN 32
 #define SP_SHA256_HEX_LEN 64
@@ -142,10 +145,11 @@ int sp_sha256_fd(sp_ctx *ctx, uint8_t out[SP_SHA256_LEN], uint64_t *size_out,
     int fd, const char *name) SP_WUR;
 
 /** SHA-256 of a regular file (opened with O_NOFOLLOW). */
-int sp_sha256_file(sp_ctx *ctx, uint8_t out[SP_SHA256_LEN],
-    uint64_t *size_out, const char *path) SP_WUR;
+int sp_sha256_file(sp_ctx *ctx, uint8_t out[SP_SHA256_LEN], uint64_t *size_out,
+    const char *path) SP_WUR;
 
-/* ---- time -------------------------------------------------------------------- */
+/* ---- time
+ * -------------------------------------------------------------------- */
 
 /** Length of "YYYY-MM-DDTHH:MM:SSZ" plus NUL. */
 #define SP_TIME_STR_LEN 21

@@ -1,17 +1,18 @@
 /*
  * Unit tests for util: buffers, hex, escaping, paths, atomic writes, time.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "srcproof/srcproof.h"
 #include "util_int.h"
@@ -107,8 +108,8 @@ test_util_escape__terminal(void **state)
 
 	(void)state;
 	assert_int_equal(sp_escape_terminal(&b, evil, sizeof(evil) - 1), 0);
-	assert_string_equal(b.ptr,
-	    "a\\x1b[2Jb\\n\\\\c\\xff\xc3\xa9\\xe2\\x80\\xae");
+	assert_string_equal(
+	    b.ptr, "a\\x1b[2Jb\\n\\\\c\\xff\xc3\xa9\\xe2\\x80\\xae");
 	sp_buf_dispose(&b);
 }
 
@@ -120,8 +121,8 @@ test_util_escape__html(void **state)
 
 	(void)state;
 	assert_int_equal(sp_escape_html(&b, evil, sizeof(evil) - 1), 0);
-	assert_string_equal(b.ptr,
-	    "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;&quot;\\x01");
+	assert_string_equal(
+	    b.ptr, "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;&quot;\\x01");
 	sp_buf_dispose(&b);
 }
 
@@ -163,16 +164,15 @@ test_util_file__atomic_write_and_read(void **state)
 	(void)state;
 	assert_int_equal(sp_ctx_new(&ctx), 0);
 	snprintf(path, sizeof(path), "%s/out.txt", tmpdir);
-	assert_int_equal(sp_write_file_atomic(ctx, path, "hello", 5, 0640,
-			     SP_ATOMIC_EXCL),
+	assert_int_equal(
+	    sp_write_file_atomic(ctx, path, "hello", 5, 0640, SP_ATOMIC_EXCL),
 	    0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
-	assert_int_equal(sp_write_file_atomic(ctx, path, "x", 1, 0600,
-			     SP_ATOMIC_EXCL),
+	assert_int_equal(
+	    sp_write_file_atomic(ctx, path, "x", 1, 0600, SP_ATOMIC_EXCL),
 	    SP_EEXISTS);
-	assert_int_equal(sp_read_file(ctx, &b, path, 100, SP_OPEN_NOFOLLOW),
-	    0);
+	assert_int_equal(sp_read_file(ctx, &b, path, 100, SP_OPEN_NOFOLLOW), 0);
 	assert_string_equal(b.ptr, "hello");
 	sp_buf_clear(&b);
 	assert_int_equal(sp_read_file(ctx, &b, path, 3, 0), SP_ELIMIT);
@@ -211,14 +211,13 @@ test_util_file__nofollow_and_not_regular(void **state)
 	assert_int_equal(sp_ctx_new(&ctx), 0);
 	snprintf(target, sizeof(target), "%s/target", tmpdir);
 	snprintf(link, sizeof(link), "%s/link", tmpdir);
-	assert_int_equal(sp_write_file_atomic(ctx, target, "t", 1, 0644, 0),
-	    0);
+	assert_int_equal(sp_write_file_atomic(ctx, target, "t", 1, 0644, 0), 0);
 	assert_int_equal(symlink(target, link), 0);
-	assert_int_equal(sp_open_read(ctx, &fd, link, SP_OPEN_NOFOLLOW),
-	    SP_EUNSAFE);
+	assert_int_equal(
+	    sp_open_read(ctx, &fd, link, SP_OPEN_NOFOLLOW), SP_EUNSAFE);
 	assert_int_equal(sp_open_read(ctx, &fd, tmpdir, 0), SP_EUNSAFE);
-	assert_int_equal(sp_open_read(ctx, &fd, "/nonexistent/x", 0),
-	    SP_ENOTFOUND);
+	assert_int_equal(
+	    sp_open_read(ctx, &fd, "/nonexistent/x", 0), SP_ENOTFOUND);
 	sp_ctx_free(ctx);
 }
 
@@ -234,7 +233,7 @@ test_util_digest__sha256_vectors(void **state)
 	assert_int_equal(sp_sha256(ctx, d, "abc", 3), 0);
 	sp_hex_encode(hex, d, 32);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a3"
-				 "96177a9cb410ff61f20015ad");
+	                         "96177a9cb410ff61f20015ad");
 	sp_ctx_free(ctx);
 }
 
@@ -267,8 +266,8 @@ test_util_ctx__errors_and_alloc_failure(void **state)
 
 	(void)state;
 	assert_int_equal(sp_ctx_new(&ctx), 0);
-	assert_int_equal(sp_err_set(ctx, SP_EPARSE, "bad '%s'", "x"),
-	    SP_EPARSE);
+	assert_int_equal(
+	    sp_err_set(ctx, SP_EPARSE, "bad '%s'", "x"), SP_EPARSE);
 	sp_err_hint(ctx, "try %d", 1);
 	assert_string_equal(sp_ctx_errmsg(ctx), "bad 'x'");
 	assert_string_equal(sp_ctx_errhint(ctx), "try 1");
@@ -302,6 +301,6 @@ main(void)
 	    cmocka_unit_test(test_util_ctx__errors_and_alloc_failure),
 	};
 
-	return cmocka_run_group_tests_name("util", tests, group_setup,
-	    group_teardown);
+	return cmocka_run_group_tests_name(
+	    "util", tests, group_setup, group_teardown);
 }
