@@ -29,6 +29,9 @@ cli_print_untrusted(FILE *f, const char *s)
 	cli_print_untrusted_n(f, s, strlen(s));
 }
 
+static void vmessage(const char *label, const char *fmt, va_list ap)
+    SP_PRINTF(2, 0);
+
 static void
 vmessage(const char *label, const char *fmt, va_list ap)
 {

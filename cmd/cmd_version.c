@@ -7,8 +7,9 @@
 #include <openssl/crypto.h>
 #include <zlib.h>
 
-#include "banned.h"
 #include "cli.h"
+
+#include "banned.h"
 
 static const char usage[] =
     "usage: srcproof version [--json]\n"

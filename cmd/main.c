@@ -5,8 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "banned.h"
 #include "cli.h"
+
+#include "banned.h"
 
 struct command {
 	const char *name;

@@ -86,7 +86,7 @@ fuzz_smoke() {
 	# the committed corpus stays as it is).
 	command -v clang >/dev/null || return 0
 	local f name rc=0 work
-	for f in build/fuzz/fuzz_*; do
+	for f in build/fuzz/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		name=$(basename "$f")
 		work=$(mktemp -d)
@@ -98,6 +98,7 @@ fuzz_smoke() {
 			rc=1
 		}
 		rm -rf "$work" "$work.log"
+		echo "$name: ${SP_FUZZ_SECONDS:-10} s of fuzzing, no crash" >&2
 	done
 	return $rc
 }

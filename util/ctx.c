@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "banned.h"
 #include "util_int.h"
+
+#include "banned.h"
 
 struct sp_ctx {
 	int code;

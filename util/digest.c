@@ -6,8 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "banned.h"
 #include "srcproof/util.h"
+
+#include "banned.h"
 
 #define READ_CHUNK (256 * 1024)
 

@@ -10,9 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "banned.h"
 #include "srcproof/util.h"
 #include "util_int.h"
+
+#include "banned.h"
 
 int
 sp_open_read(sp_ctx *ctx, int *fd_out, const char *path, unsigned flags)

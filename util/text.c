@@ -4,8 +4,9 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-#include "banned.h"
 #include "srcproof/util.h"
+
+#include "banned.h"
 
 void
 sp_hex_encode(char *out, const uint8_t *in, size_t len)

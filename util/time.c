@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "banned.h"
 #include "srcproof/util.h"
+
+#include "banned.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
 static int64_t
@@ -106,15 +107,20 @@ sp_time_parse(int64_t *out, const char *s)
 int
 sp_time_format(char out[SP_TIME_STR_LEN], int64_t t)
 {
+	char tmp[64];
 	int64_t days, y;
 	unsigned m, d, secs;
+	int n;
 
 	if (t < 0 || t > 253402300799LL)
 		return SP_EINVALID;
 	days = t / 86400;
 	secs = (unsigned)(t % 86400);
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, SP_TIME_STR_LEN, "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)y,
+	n = snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)y,
 	    m, d, secs / 3600, secs / 60 % 60, secs % 60);
+	if (n != SP_TIME_STR_LEN - 1)
+		return SP_EINVALID;
+	memcpy(out, tmp, SP_TIME_STR_LEN);
 	return 0;
 }
