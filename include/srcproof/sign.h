@@ -65,7 +65,8 @@
 typedef enum sp_key_alg {
 	SP_KEY_ED25519 = 1,    /**< Ed25519 over the PAE bytes */
 	SP_KEY_ECDSA_P256 = 2, /**< ECDSA P-256, SHA-256, DER signature */
-	SP_KEY_RSA_3072 = 3,   /**< RSA >= 2048 bits, PKCS#1 v1.5, SHA-256 */
+	SP_KEY_RSA_3072 = 3,   /**< RSA (2048, 3072 or 4096 bits; 3072 for new
+	                          keys), PKCS#1 v1.5 with SHA-256 */
 } sp_key_alg;
 
 /** A private or public key. Opaque; free with sp_key_free. */
@@ -146,6 +147,12 @@ const char *sp_key_id(const sp_key *key);
 
 /** The key's algorithm. */
 sp_key_alg sp_key_algorithm(const sp_key *key);
+
+/**
+ * The key's algorithm name as policies record it: "ed25519", "ecdsa-p256"
+ * or "rsa-<bits>" (2048, 3072 or 4096). Borrowed from @p key.
+ */
+const char *sp_key_algorithm_name(const sp_key *key);
 
 /** True when @p key can sign (file or PKCS#11 private key). */
 bool sp_key_is_private(const sp_key *key);
