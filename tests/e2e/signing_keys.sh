@@ -1,0 +1,77 @@
+# srcproof key: generation, file modes, encryption (scrypt), passphrase
+# sources, refusal to overwrite, key show.
+. "$SP_SOURCE_DIR/tests/lib/e2e.sh"
+cd "$T"
+
+expect_rc 0 sp key generate -o a.key --no-passphrase
+expect_grep '^[0-9a-f]{64}$' "$T/out"
+id=$(cat "$T/out")
+[ "$(stat -c %a a.key)" = 600 ] || fail "private key mode is $(stat -c %a a.key)"
+[ "$(stat -c %a a.key.pub)" = 644 ] || fail "public key mode"
+expect_grep '^-----BEGIN PRIVATE KEY-----' a.key
+expect_grep '^-----BEGIN PUBLIC KEY-----' a.key.pub
+# The key id is the sha256 of the DER SPKI, as openssl computes it.
+want=$(openssl pkey -pubin -in a.key.pub -outform DER | sha256sum | cut -c1-64)
+[ "$id" = "$want" ] || fail "key id $id is not sha256(SPKI) $want"
+
+# Never overwrite without --force; --force replaces.
+expect_rc 3 sp key generate -o a.key --no-passphrase
+expect_grep "error: 'a.key' already exists" "$T/err"
+expect_grep 'hint: add --force' "$T/err"
+expect_rc 3 sp key generate -o a.key.pub --no-passphrase
+touch b.key.pub
+expect_rc 3 sp key generate -o b.key --no-passphrase
+expect_grep "'b.key.pub' already exists" "$T/err"
+[ ! -e b.key ] || fail "b.key was written although b.key.pub existed"
+expect_rc 0 sp key generate -o a.key --no-passphrase --force
+[ "$(cat "$T/out")" != "$id" ] || fail "--force did not make a new key"
+[ "$(stat -c %a a.key)" = 600 ] || fail "replaced key mode"
+
+# Encrypted with scrypt + AES-256-CBC (PBES2), from the environment.
+SRCPROOF_PASSPHRASE='correct horse' expect_rc 0 sp key generate -o e.key -a ecdsa-p256
+expect_grep '^-----BEGIN ENCRYPTED PRIVATE KEY-----' e.key
+openssl asn1parse -in e.key >asn1.txt
+expect_grep ':PBES2' asn1.txt
+expect_grep ':scrypt' asn1.txt
+expect_grep ':aes-256-cbc' asn1.txt
+openssl pkey -in e.key -passin pass:'correct horse' -noout ||
+	fail "openssl cannot decrypt the key"
+echo data >f
+SRCPROOF_PASSPHRASE='correct horse' expect_rc 0 sp sign f --key e.key -q
+SRCPROOF_PASSPHRASE='wrong' expect_rc 1 sp sign f --key e.key --force
+expect_grep "cannot decrypt 'e.key': wrong passphrase" "$T/err"
+# No passphrase source (no tty under the test runner).
+expect_rc 2 setsid -w "$SRCPROOF" sign f --key e.key --force
+expect_grep 'no terminal to ask' "$T/err"
+expect_grep 'hint: use --passphrase-fd N or set SRCPROOF_PASSPHRASE' "$T/err"
+# From a descriptor.
+expect_rc 0 sp sign f --key e.key --force --passphrase-fd 4 4<<<'correct horse'
+expect_rc 2 sp sign f --key e.key --force --passphrase-fd 99
+expect_grep 'not an open descriptor' "$T/err"
+expect_rc 0 sp key generate -o p.key --passphrase-fd 5 5<<<'pw from fd'
+openssl pkey -in p.key -passin pass:'pw from fd' -noout || fail "fd passphrase"
+expect_rc 2 sp key generate -o q.key --passphrase-fd 5 5</dev/null
+expect_grep 'empty passphrase' "$T/err"
+
+# key show and --json.
+expect_rc 0 sp key show a.key.pub
+expect_grep '^algorithm: ed25519' "$T/out"
+expect_rc 0 sp key show e.key.pub --json
+jq -e '.schema == "srcproof.key/v1" and .algorithm == "ecdsa-p256" and (.keyid | length) == 64' "$T/out" >/dev/null ||
+	fail "key show --json"
+expect_rc 2 sp key show a.key
+expect_grep "'a.key' holds a private key, not a public key" "$T/err"
+expect_rc 2 sp sign f --key a.key.pub --force
+expect_grep "'a.key.pub' holds a public key, not a private key" "$T/err"
+expect_rc 2 sp key generate -o x.key -a dsa --no-passphrase
+expect_grep "unknown algorithm 'dsa'" "$T/err"
+expect_rc 2 sp key generate --no-passphrase
+expect_grep 'missing -o KEY' "$T/err"
+expect_rc 0 sp key generate --help
+expect_grep '^usage: srcproof key generate' "$T/out"
+expect_rc 3 sp key show missing.pub
+expect_grep "'missing.pub' does not exist" "$T/err"
+ln -s a.key.pub link.pub
+expect_rc 3 sp key show link.pub
+expect_grep 'symbolic link' "$T/err"
+echo "signing_keys: ok"
