@@ -1,0 +1,181 @@
+# Trust policies: editing, root signatures, role thresholds, key validity,
+# expiry with --at, rotation chains, and malformed policies.
+. "$SP_SOURCE_DIR/tests/lib/e2e.sh"
+cd "$T"
+
+for k in r1 r2 r3 rel1 rel2 rel3; do
+	sp key generate -o $k.key --no-passphrase -q || fail "keygen $k"
+done
+id() { sp key show -q "$1.key.pub"; }
+
+expect_rc 0 sp policy create -o p1.json --expires 2030-01-01 --product avscan
+expect_grep 'wrote policy version 1' "$T/err"
+expect_rc 3 sp policy create -o p1.json --expires 2030-01-01
+expect_grep "'p1.json' already exists" "$T/err"
+expect_rc 2 sp policy create -o x.json
+expect_grep 'expires TIME are needed' "$T/err"
+expect_rc 0 sp policy add-key p1.json r1.key.pub --roles root
+expect_grep "^$(id r1)\$" "$T/out"
+expect_rc 0 sp policy add-key p1.json r2.key.pub --roles root
+expect_rc 0 sp policy add-key p1.json rel1.key.pub --roles release
+expect_rc 0 sp policy add-key p1.json rel2.key.pub --roles release,update
+expect_rc 0 sp policy add-key p1.json rel3.key.pub --roles release --not-before 2026-01-01 --not-after 2026-06-01
+expect_rc 3 sp policy add-key p1.json rel3.key.pub --roles release
+expect_grep 'is already in the policy' "$T/err"
+expect_rc 2 sp policy add-key p1.json r3.key.pub --roles boss
+expect_grep "unknown role 'boss'" "$T/err"
+expect_rc 2 sp policy add-key p1.json r3.key.pub --roles root --not-before 2027-01-01 --not-after 2026-01-01
+expect_grep 'not_after must be later' "$T/err"
+expect_rc 0 sp policy set-threshold p1.json root 2
+expect_rc 0 sp policy set-threshold p1.json release 2
+expect_rc 2 sp policy set-threshold p1.json release 4
+expect_grep "role 'release' has 3 keys; a threshold of 4 could never be met" "$T/err"
+expect_rc 2 sp policy set-threshold p1.json boss 1
+expect_rc 3 sp policy remove-key p1.json "$(printf '%064d' 0)"
+expect_grep 'is not in the policy' "$T/err"
+
+# Unsigned, then one root of two: refused with counts.
+expect_rc 1 sp policy verify p1.json
+expect_grep 'policy version 1 \(pinned\): no signatures' "$T/err"
+expect_rc 0 sp policy sign p1.json --key r1.key
+expect_rc 1 sp policy verify p1.json
+expect_grep 'policy version 1 \(pinned\): threshold not met: 1 of 2 required valid signatures' "$T/err"
+expect_rc 0 sp policy sign p1.json --key rel1.key
+expect_rc 1 sp policy verify p1.json
+expect_grep '1 of 2 required valid signatures \(1 signature by an unknown key\)' "$T/err"
+expect_rc 0 sp policy sign p1.json --key r2.key
+expect_rc 0 sp policy verify p1.json --at 2026-02-01
+expect_grep '^OK: policy chain of 1 verified; current version 1' "$T/out"
+expect_rc 0 sp policy show p1.json
+expect_grep '^role release: threshold 2' "$T/out"
+expect_grep "^key $(id rel3) ed25519 roles release not_before 2026-01-01T00:00:00Z not_after 2026-06-01T00:00:00Z" "$T/out"
+expect_grep '^signatures: 3 \(not checked\)' "$T/out"
+expect_rc 0 sp policy show p1.json --json
+jq -e '.schema == "srcproof.policy/v1" and .version == 1 and .product == "avscan" and .thresholds.root == 2 and (.keys | length) == 5' "$T/out" >/dev/null ||
+	fail "policy show --json"
+# The policy file is a DSSE envelope; its body is readable JSON.
+jq -e '.payloadType == "application/vnd.srcproof.policy+json"' p1.json >/dev/null || fail "payloadType"
+jq -j .payload p1.json | base64 -d | jq -e --arg r1 "$(id r1)" --arg r2 "$(id r2)" '
+	._type == "https://srcproof.dev/policy/v1" and .expires == "2030-01-01T00:00:00Z" and
+	.root == {"threshold": 2, "keyids": ([$r1, $r2] | sort)}' >/dev/null || fail "policy body"
+
+# Expiry and --at.
+expect_rc 1 sp policy verify p1.json --at 2030-01-01T00:00:00Z
+expect_grep 'policy expired: version 1 expired at 2030-01-01T00:00:00Z \(checked at 2030-01-01T00:00:00Z\)' "$T/err"
+expect_grep 'hint: an expired policy may be a freeze attack' "$T/err"
+
+# Release signatures: 2 of the release keys.
+printf 'manifest bytes\n' >m
+expect_rc 0 sp sign m --key rel1.key
+expect_rc 1 sp verify-sig m --policy p1.json --at 2026-02-01
+expect_grep "role 'release': threshold not met: 1 of 2 required valid signatures" "$T/err"
+expect_rc 0 sp sign m --key rel3.key --append
+expect_rc 0 sp verify-sig m --policy p1.json --at 2026-02-01
+expect_grep 'signed for role release by 2 of 2 required keys \(policy version 1\)' "$T/out"
+# rel3 is valid from 2026-01-01 to 2026-06-01 only.
+expect_rc 1 sp verify-sig m --policy p1.json --at 2026-07-01
+expect_grep '1 of 2 required valid signatures \(1 signature by an expired key\)' "$T/err"
+expect_rc 1 sp verify-sig m --policy p1.json --at 2025-12-31
+expect_grep 'expired key' "$T/err"
+expect_rc 1 sp verify-sig m --policy p1.json --at 2031-01-01
+expect_grep 'policy expired: version 1' "$T/err"
+expect_rc 0 sp sign m --key rel2.key --append
+expect_rc 0 sp verify-sig m --policy p1.json --at 2026-07-01 --json
+jq -e '.verified and .valid == 2 and .required == 2 and .policy_version == 1' "$T/out" >/dev/null || fail "json"
+# The signature is for role release; asking for another role fails.
+expect_rc 1 sp verify-sig m --policy p1.json --role update --at 2026-02-01
+expect_grep "role not allowed: the signature is for role 'release', not 'update'" "$T/err"
+# Keys without the role do not count.
+expect_rc 0 sp sign m --key rel1.key --role update -o m.update.sig
+expect_rc 0 sp sign m --key r1.key --append -o m.update.sig
+expect_rc 1 sp verify-sig m --sig m.update.sig --policy p1.json --at 2026-02-01
+expect_grep "role 'update': threshold not met: 0 of 1 required valid signatures \(2 signatures by keys whose role is not allowed\)" "$T/err"
+expect_rc 0 sp sign m --key rel2.key --append -o m.update.sig
+expect_rc 0 sp verify-sig m --sig m.update.sig --policy p1.json --at 2026-02-01
+# A role the policy does not define.
+expect_rc 0 sp sign m --key rel1.key --role witness -o m.w.sig
+expect_rc 1 sp verify-sig m --sig m.w.sig --policy p1.json --at 2026-02-01
+expect_grep "role not allowed: policy version 1 defines no threshold for role 'witness'" "$T/err"
+# An unsigned policy is no trust anchor.
+sp policy create -o unsigned.json --expires 2030-01-01 -q
+expect_rc 1 sp verify-sig m --policy unsigned.json
+expect_grep 'no signatures' "$T/err"
+
+# Rotation: version 2 replaces r1 by r3.
+expect_rc 0 sp policy create -o p2.json --from p1.json --expires 2031-01-01
+expect_rc 0 sp policy add-key p2.json r3.key.pub --roles root
+expect_rc 0 sp policy remove-key p2.json "$(id r1)"
+expect_rc 2 sp policy remove-key p2.json "$(id r2)"
+expect_grep "would leave role 'root' with 1 keys for a threshold of 2" "$T/err"
+expect_rc 0 sp policy sign p2.json --key r2.key
+expect_rc 0 sp policy sign p2.json --key r3.key
+# Signed by its own roots, but only one of version 1's two roots: refused.
+expect_rc 1 sp policy verify p1.json p2.json --at 2026-02-01
+expect_grep 'policy version 2, by the root keys of version 1: threshold not met: 1 of 2' "$T/err"
+# Signed by an old root alone is not enough either (its own threshold).
+cp p2.json p2-only-old.json
+expect_rc 0 sp policy sign p2.json --key r1.key
+expect_rc 0 sp policy verify p1.json p2.json --at 2026-02-01
+expect_grep 'current version 2' "$T/out"
+jq '.signatures |= [.[] | select(.keyid != "'"$(id r3)"'")]' p2.json >p2-no-own.json
+expect_rc 1 sp policy verify p1.json p2-no-own.json --at 2026-02-01
+expect_grep 'policy version 2, by its own root keys: threshold not met: 1 of 2' "$T/err"
+# After version 1 expires, the chain to version 2 still verifies.
+expect_rc 0 sp policy verify p1.json p2.json --at 2030-06-01
+expect_rc 0 sp verify-sig m --policy p1.json --policy p2.json --at 2030-06-01
+expect_grep '\(policy version 2\)' "$T/out"
+# Rollback / out-of-order / gaps.
+expect_rc 1 sp policy verify p2.json p1.json
+expect_grep 'policy version 1 does not follow version 2' "$T/err"
+sp policy create -o p3.json --from p2.json --expires 2032-01-01 -q
+sp policy create -o p4.json --from p3.json --expires 2032-01-01 -q
+sp policy sign p4.json --key r2.key -q
+sp policy sign p4.json --key r3.key -q
+expect_rc 1 sp policy verify p1.json p2.json p4.json
+expect_grep 'policy version 4 does not follow version 2' "$T/err"
+# Tampered policy body: the root signatures no longer verify.
+body=$(jq -j .payload p1.json | base64 -d | sed 's/"threshold":2/"threshold":1/g' | base64 -w0)
+jq --arg b "$body" '.payload = $b' p1.json >p1-tampered.json
+expect_rc 1 sp policy verify p1-tampered.json --at 2026-02-01
+expect_grep '0 of 1 required valid signatures \(2 bad signatures, 1 signature by an unknown key\)' "$T/err"
+
+# Malformed policies: exit 3 with the reason.
+bad_body() {
+	jq -j .payload p1.json | base64 -d | jq "$1" | base64 -w0 >body.b64
+	jq --rawfile b body.b64 '.payload = $b' p1.json >bad.json
+}
+bad_body '.version = 0'
+expect_rc 3 sp policy verify bad.json
+expect_grep "policy 'bad.json': the policy needs an integer version >= 1" "$T/err"
+bad_body '.keys[0].id = "'"$(printf '%064d' 0)"'"'
+expect_rc 3 sp policy verify bad.json
+expect_grep 'is not the sha256 of its public key' "$T/err"
+bad_body '.keys[0].algorithm = "rsa-3072"'
+expect_rc 3 sp policy verify bad.json
+expect_grep "algorithm 'rsa-3072' does not match the key" "$T/err"
+bad_body '.roles.release.keyids |= .[1:]'
+expect_rc 3 sp policy verify bad.json
+expect_grep "role 'release': keyids do not list exactly the keys" "$T/err"
+bad_body '.keys |= reverse'
+expect_rc 3 sp policy verify bad.json
+expect_grep 'not sorted by id' "$T/err"
+bad_body '.expires = "tomorrow"'
+expect_rc 3 sp policy verify bad.json
+expect_grep "the policy's expires is not a UTC time" "$T/err"
+bad_body '.roles.boss = {"threshold": 1, "keyids": []}'
+expect_rc 3 sp policy verify bad.json
+expect_grep 'unknown role' "$T/err"
+bad_body 'del(.root)'
+expect_rc 3 sp policy verify bad.json
+expect_grep "the policy has no 'root'" "$T/err"
+printf '{"_type":"https://srcproof.dev/policy/v1","version":1,"version":2}' | base64 -w0 >body.b64
+jq --rawfile b body.b64 '.payload = $b' p1.json >bad.json
+expect_rc 3 sp policy verify bad.json
+expect_grep 'duplicate object key' "$T/err"
+expect_rc 3 sp policy verify m.sig
+expect_grep "not a policy: payload type 'application/vnd.in-toto\+json'" "$T/err"
+expect_rc 2 sp policy frobnicate
+expect_grep "unknown command 'policy frobnicate'" "$T/err"
+expect_rc 0 sp policy --help
+expect_grep 'set-threshold' "$T/out"
+echo "signing_policy: ok"
