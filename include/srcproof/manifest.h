@@ -36,6 +36,12 @@
 #define SP_MANIFEST_MAX_TARGET 4096 /**< bytes of a symlink target */
 #define SP_MANIFEST_MAX_LABEL 256   /**< bytes of product and release */
 
+/**
+ * Size of a regular file of a parsed manifest: the format records no sizes
+ * for files (sha256sum lines carry none), only their total.
+ */
+#define SP_MANIFEST_SIZE_UNKNOWN UINT64_MAX
+
 /** A parsed or built manifest (opaque; sp_manifest_free). */
 typedef struct sp_manifest sp_manifest;
 
@@ -60,7 +66,9 @@ typedef struct sp_manifest_entry {
 	const char *path;   /**< relative path, '/'-separated, NUL-free UTF-8 */
 	size_t path_len;    /**< strlen(path) */
 	uint8_t sha256[32]; /**< SHA-256 of the content (symlink: of target) */
-	uint64_t size;      /**< content size (symlink: target length) */
+	/** Content size (symlink: target length); SP_MANIFEST_SIZE_UNKNOWN
+	 * for the files of a parsed manifest. */
+	uint64_t size;
 	sp_manifest_entry_type type;
 	const char *link_target; /**< symlink target, NULL for files */
 } sp_manifest_entry;

@@ -1,0 +1,319 @@
+/*
+ * Directory source: walk with openat/O_NOFOLLOW (names sorted per
+ * directory, so errors come in a stable order), open each regular file on
+ * the walking thread and hand the descriptor to a hashing thread.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "manifest_int.h"
+#include "util_int.h"
+
+#include "banned.h"
+
+/* Directory levels below the root; each holds a descriptor while walked. */
+#define MAX_DEPTH 256
+
+struct dirent_name {
+	char *name;
+	unsigned char type;
+};
+
+struct walk {
+	struct mf_builder *b;
+	struct mf_pool *pool;
+	sp_buf path; /**< relative path being visited */
+	unsigned depth;
+};
+
+static int
+hash_fd_job(struct mf_worker *w, struct mf_job *job)
+{
+	struct mf_hasher *h = mf_worker_hasher(w);
+	unsigned char *buf = mf_worker_buf(w);
+	struct mf_item *it = job->item;
+	sp_ctx *ctx = mf_worker_ctx(w);
+	uint64_t total = 0;
+	int error = 0;
+
+	if (mf_hasher_start(h, mf_worker_builder(w), it->size) < 0) {
+		error = sp_err_set(ctx, SP_ERROR, "hashing failed");
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(job->fd, buf, MF_CHUNK);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error = sp_err_set(ctx, SP_EIO, "cannot read '%s': %s",
+			    it->path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > it->size)
+			break;
+		if (mf_hasher_update(h, buf, (size_t)n) < 0) {
+			error = sp_err_set(ctx, SP_ERROR, "hashing failed");
+			goto out;
+		}
+		mf_worker_add_bytes(w, (uint64_t)n);
+	}
+	if (total != it->size) {
+		error = sp_err_set(ctx, SP_EIO,
+		    "'%s' changed while it was being read", it->path);
+		sp_err_hint(ctx, "make the manifest of a tree nothing writes "
+		                 "to");
+		goto out;
+	}
+	if (mf_hasher_final(h, it) < 0)
+		error = sp_err_set(ctx, SP_ERROR, "hashing failed");
+out:
+	close(job->fd);
+	return error;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(((const struct dirent_name *)a)->name,
+	    ((const struct dirent_name *)b)->name);
+}
+
+static const char *
+special_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a named pipe (FIFO)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file, directory or symbolic link";
+}
+
+static int
+refuse_special(sp_ctx *ctx, const char *path, mode_t mode)
+{
+	sp_err_set(ctx, SP_EUNSAFE,
+	    "'%s' is %s; srcproof records only regular files, directories "
+	    "and symbolic links",
+	    path, special_kind(mode));
+	sp_err_hint(ctx, "remove it from the source, or make the manifest "
+	                 "from a clean export (git archive)");
+	return SP_EUNSAFE;
+}
+
+static int
+io_error(sp_ctx *ctx, const char *what, const char *path, int e)
+{
+	if (e == EACCES || e == EPERM) {
+		sp_err_set(
+		    ctx, SP_EIO, "cannot %s '%s': %s", what, path, strerror(e));
+		sp_err_hint(ctx, "every file of the source must be readable "
+		                 "by the user running srcproof");
+		return SP_EIO;
+	}
+	return sp_err_set(
+	    ctx, SP_EIO, "cannot %s '%s': %s", what, path, strerror(e));
+}
+
+static int walk_dir(struct walk *wk, int dfd);
+
+static int
+visit(struct walk *wk, int dfd, const char *name, unsigned char dtype)
+{
+	sp_ctx *ctx = wk->b->ctx;
+	const char *path = wk->path.ptr;
+	struct mf_item *it;
+	struct stat st;
+	mode_t mode;
+	int fd, error = 0;
+
+	if ((error = mf_check_path(ctx, path, wk->path.size)) < 0)
+		return error;
+	switch (dtype) {
+	case DT_DIR:
+		mode = S_IFDIR;
+		break;
+	case DT_REG:
+		mode = S_IFREG;
+		break;
+	case DT_LNK:
+		mode = S_IFLNK;
+		break;
+	default:
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return io_error(ctx, "stat", path, errno);
+		mode = st.st_mode;
+		break;
+	}
+	if (S_ISDIR(mode)) {
+		if (wk->depth >= MAX_DEPTH)
+			return sp_err_set(ctx, SP_ELIMIT,
+			    "'%s' is more than %d directories deep", path,
+			    MAX_DEPTH);
+		fd = openat(
+		    dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return io_error(ctx, "open directory", path, errno);
+		wk->depth++;
+		error = walk_dir(wk, fd);
+		wk->depth--;
+		close(fd);
+		return error;
+	}
+	if (S_ISLNK(mode)) {
+		char target[SP_MANIFEST_MAX_TARGET + 1];
+		ssize_t n = readlinkat(dfd, name, target, sizeof(target));
+
+		if (n < 0)
+			return io_error(ctx, "read symbolic link", path, errno);
+		if ((size_t)n > SP_MANIFEST_MAX_TARGET)
+			return sp_err_set(ctx, SP_ELIMIT,
+			    "the target of symbolic link '%s' is longer than "
+			    "%d bytes",
+			    path, SP_MANIFEST_MAX_TARGET);
+		target[n] = '\0';
+		if ((error = mf_check_link_target(
+		         ctx, path, target, (size_t)n)) < 0)
+			return error;
+		if ((it = mf_builder_add(wk->b, path, wk->path.size)) == NULL)
+			return sp_ctx_errcode(ctx);
+		return mf_builder_symlink(wk->b, it, target, (size_t)n);
+	}
+	if (!S_ISREG(mode))
+		return refuse_special(ctx, path, mode);
+	fd = openat(dfd, name,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return io_error(ctx, "open", path, errno);
+	if (fstat(fd, &st) < 0) {
+		error = io_error(ctx, "stat", path, errno);
+		close(fd);
+		return error;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return refuse_special(ctx, path, st.st_mode);
+	}
+	if ((it = mf_builder_add(wk->b, path, wk->path.size)) == NULL) {
+		close(fd);
+		return sp_ctx_errcode(ctx);
+	}
+	/* git's rule: the owner's execute bit makes an executable. */
+	it->type = (st.st_mode & S_IXUSR) ? SP_MANIFEST_EXECUTABLE
+	                                  : SP_MANIFEST_REGULAR;
+	it->size = (uint64_t)st.st_size;
+	{
+		struct mf_job job = {.fd = fd, .item = it};
+
+		return mf_pool_submit(wk->pool, &job);
+	}
+}
+
+static int
+walk_dir(struct walk *wk, int dfd)
+{
+	sp_ctx *ctx = wk->b->ctx;
+	struct dirent_name *names = NULL;
+	size_t n = 0, cap = 0, i, base = wk->path.size;
+	struct dirent *de;
+	DIR *d = NULL;
+	int fd, error = 0;
+
+	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		error = io_error(
+		    ctx, "read directory", base ? wk->path.ptr : ".", errno);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0) {
+				error = io_error(ctx, "read directory",
+				    base ? wk->path.ptr : ".", errno);
+				goto out;
+			}
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".git") == 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct dirent_name *nn =
+			    realloc(names, ncap * sizeof(*nn));
+
+			if (nn == NULL) {
+				error =
+				    sp_err_set(ctx, SP_ENOMEM, "out of memory");
+				goto out;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		if ((names[n].name = strdup(de->d_name)) == NULL) {
+			error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+			goto out;
+		}
+		names[n++].type = de->d_type;
+	}
+	closedir(d);
+	d = NULL;
+	qsort(names, n, sizeof(*names), cmp_name);
+	for (i = 0; i < n && error == 0; i++) {
+		wk->path.size = base;
+		if ((base > 0 && (error = sp_buf_putc(&wk->path, '/')) < 0) ||
+		    (error = sp_buf_puts(&wk->path, names[i].name)) < 0) {
+			error = sp_err_buf(ctx, error, "path");
+			break;
+		}
+		error = visit(wk, dfd, names[i].name, names[i].type);
+	}
+	wk->path.size = base;
+	if (wk->path.ptr != NULL)
+		wk->path.ptr[base] = '\0';
+out:
+	if (d != NULL)
+		closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i].name);
+	free(names);
+	return error;
+}
+
+int
+mf_source_dir(struct mf_builder *b, const sp_manifest_source_options *o)
+{
+	struct mf_pool_config cfg = {0};
+	struct walk wk = {0};
+	int root, error;
+
+	root = open(o->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return io_error(b->ctx, "open directory", o->path, errno);
+	wk.b = b;
+	sp_buf_init(&wk.path, 2 * SP_MANIFEST_MAX_PATH);
+	cfg.threads = mf_thread_count(o->threads);
+	cfg.run = hash_fd_job;
+	if ((error = mf_pool_start(b, &wk.pool, &cfg)) == 0) {
+		error = walk_dir(&wk, root);
+		error = mf_pool_finish(wk.pool, error);
+	}
+	sp_buf_dispose(&wk.path);
+	close(root);
+	return error;
+}
