@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "signing_int.h"
 #include "srcproof/util.h"
@@ -50,6 +51,36 @@ uri_attr(const char *uri, const char *name, char *out, size_t outlen)
 	return false;
 }
 
+/*
+ * The URI for libp11: without our module-path query attribute (libp11
+ * rejects query attributes it does not know).
+ */
+static int
+engine_uri(sp_buf *out, const char *uri)
+{
+	const char *q = strchr(uri, '?'), *p;
+	bool first = true;
+
+	if (q == NULL)
+		return sp_buf_puts(out, uri);
+	if (sp_buf_put(out, uri, (size_t)(q - uri)) < 0)
+		return SP_ENOMEM;
+	for (p = q + 1; *p != '\0';) {
+		size_t len = strcspn(p, "&");
+
+		if (strncmp(p, "module-path=", 12) != 0) {
+			if (sp_buf_putc(out, first ? '?' : '&') < 0 ||
+			    sp_buf_put(out, p, len) < 0)
+				return SP_ENOMEM;
+			first = false;
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return 0;
+}
+
 void
 sp_sign__pkcs11_release(void *engine)
 {
@@ -63,7 +94,7 @@ int
 sp_sign__pkcs11_load(sp_ctx *ctx, sp_key **out, const char *uri,
     sp_passphrase_cb cb, void *payload)
 {
-	sp_buf pin = SP_BUF_INIT;
+	sp_buf pin = SP_BUF_INIT, euri = SP_BUF_INIT;
 	ENGINE *e = NULL;
 	EVP_PKEY *pkey = NULL;
 	const char *module = getenv("SRCPROOF_PKCS11_MODULE");
@@ -76,6 +107,13 @@ sp_sign__pkcs11_load(sp_ctx *ctx, sp_key **out, const char *uri,
 		return sp_err_set(ctx, SP_EINVALID, "PKCS#11 URI is too long");
 	if (uri_attr(uri, "module-path", modbuf, sizeof(modbuf)))
 		module = modbuf;
+	if (module != NULL && module[0] != '\0' && access(module, R_OK) != 0) {
+		error = sp_err_set(ctx, SP_ENOTFOUND,
+		    "PKCS#11 module '%s' cannot be read", module);
+		sp_err_hint(ctx, "set SRCPROOF_PKCS11_MODULE to the token's "
+		                 "PKCS#11 module (.so)");
+		goto out;
+	}
 	e = ENGINE_by_id("pkcs11");
 	if (e == NULL) {
 		ERR_clear_error();
@@ -114,7 +152,11 @@ sp_sign__pkcs11_load(sp_ctx *ctx, sp_key **out, const char *uri,
 			goto out;
 		}
 	}
-	pkey = ENGINE_load_private_key(e, uri, NULL, NULL);
+	if (engine_uri(&euri, uri) < 0) {
+		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	pkey = ENGINE_load_private_key(e, euri.ptr, NULL, NULL);
 	if (pkey == NULL) {
 		error = sp_sign__ossl_err(ctx, SP_ENOTFOUND,
 		    "cannot load the PKCS#11 key (wrong URI or PIN?)");
@@ -128,6 +170,7 @@ sp_sign__pkcs11_load(sp_ctx *ctx, sp_key **out, const char *uri,
 	inited = false;
 out:
 	sp_buf_dispose_secret(&pin);
+	sp_buf_dispose_secret(&euri);
 	if (e != NULL) {
 		if (inited)
 			ENGINE_finish(e);
