@@ -1,0 +1,170 @@
+/*
+ * srcproof compare: shipped binary versus rebuilt binary, with a verdict.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "srcproof/compare.h"
+
+#include "banned.h"
+
+static const char usage[] =
+    "usage: srcproof compare SHIPPED REBUILT [--json] [--report DIR]\n"
+    "                        [--signature PKCS7] [--diffoscope]\n"
+    "\n"
+    "Compare a shipped binary with the binary rebuilt from reviewed source\n"
+    "and print one verdict: IDENTICAL, IDENTICAL_MODULO_SIGNATURE,\n"
+    "EXPLAINED_DIFFERENCE, DIFFERENT or ERROR. PE images are compared\n"
+    "modulo their Authenticode certificate table (every signature's digest\n"
+    "must equal the rebuilt file's), ELF files byte for byte with every\n"
+    "difference mapped to sections (kernel module signatures are stripped\n"
+    "and verified over the rebuilt module), other files byte for byte.\n"
+    "\n"
+    "options:\n"
+    "  --report DIR         write report.txt, report.html, result.json\n"
+    "  --signature PKCS7    detached Authenticode signature: require\n"
+    "                       SHIPPED == REBUILT with it attached (whole file)\n"
+    "  --diffoscope         also run diffoscope, if installed, into DIR\n"
+    "                       (needs --report; never changes the verdict)\n"
+    "  --diffoscope-timeout SECONDS  wall-clock limit (default 300)\n"
+    "  --max-ranges N       differing ranges to list (default 64)\n"
+    "  --json               one JSON document on stdout\n"
+    "  -q, --quiet          print only the verdict\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "exit status: 0 IDENTICAL or IDENTICAL_MODULO_SIGNATURE, 1 "
+    "EXPLAINED_DIFFERENCE\n"
+    "or DIFFERENT, 2 usage error, 3 ERROR\n";
+
+enum {
+	OPT_REPORT = CLI_OPT_FIRST_FREE,
+	OPT_SIGNATURE,
+	OPT_DIFFOSCOPE,
+	OPT_DIFFOSCOPE_TIMEOUT,
+	OPT_MAX_RANGES,
+};
+
+static int
+parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v == 0 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cmd_compare(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"report", required_argument, NULL, OPT_REPORT},
+	    {"signature", required_argument, NULL, OPT_SIGNATURE},
+	    {"diffoscope", no_argument, NULL, OPT_DIFFOSCOPE},
+	    {"diffoscope-timeout", required_argument, NULL,
+	        OPT_DIFFOSCOPE_TIMEOUT},
+	    {"max-ranges", required_argument, NULL, OPT_MAX_RANGES},
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	sp_compare_options opts = SP_COMPARE_OPTIONS_INIT;
+	struct cli_common common = {0};
+	sp_compare_result *res = NULL;
+	const sp_compare_summary *sum;
+	const char *report = NULL;
+	sp_buf text = SP_BUF_INIT;
+	unsigned long n;
+	int opt, exit_now = -1, rc = CLI_EXIT_ERROR;
+	json_t *doc = NULL;
+
+	cli_getopt_reset();
+	common.progress = isatty(2);
+	while ((opt = getopt_long(
+	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, usage, &exit_now))
+			continue;
+		switch (opt) {
+		case OPT_REPORT:
+			report = optarg;
+			break;
+		case OPT_SIGNATURE:
+			opts.signature_path = optarg;
+			break;
+		case OPT_DIFFOSCOPE:
+			opts.diffoscope = true;
+			break;
+		case OPT_DIFFOSCOPE_TIMEOUT:
+			if (parse_count(optarg, 86400, &n) < 0)
+				return cli_usage_error("compare",
+				    "bad --diffoscope-timeout '%s' (1..86400 "
+				    "seconds)",
+				    optarg);
+			opts.diffoscope_timeout = (unsigned)n;
+			break;
+		case OPT_MAX_RANGES:
+			if (parse_count(optarg, 1000000, &n) < 0)
+				return cli_usage_error("compare",
+				    "bad --max-ranges '%s' (1..1000000)",
+				    optarg);
+			opts.max_ranges = (size_t)n;
+			break;
+		default:
+			return cli_bad_option("compare", argv);
+		}
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (argc - optind != 2)
+		return cli_usage_error("compare",
+		    argc - optind < 2 ? "SHIPPED and REBUILT are required"
+		                      : "unexpected argument '%s'",
+		    argv[optind + 2 < argc ? optind + 2 : 0]);
+	if (opts.diffoscope && report == NULL)
+		return cli_usage_error("compare",
+		    "'--diffoscope' needs '--report DIR' for its output");
+	opts.report_dir = report;
+	cli_progress_setup(ctx, &common);
+	if (sp_compare_files(ctx, &res, argv[optind], argv[optind + 1], &opts) <
+	    0)
+		return cli_fail(ctx);
+	cli_progress_done();
+	sum = sp_compare_result_summary(res);
+	if (report != NULL && sp_compare_write_report(ctx, res, report) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json) {
+		if (sp_compare_result_json(ctx, &doc, res) < 0) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		if (cli_json_print(doc, "compare") != CLI_EXIT_OK)
+			goto out;
+	} else if (common.quiet) {
+		puts(sp_verdict_name(sum->verdict));
+	} else {
+		if (sp_compare_result_text(ctx, &text, res) < 0) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		fputs(text.ptr, stdout);
+	}
+	if (sum->verdict == SP_VERDICT_ERROR) {
+		cli_error("%s", sum->error ? sum->error : "comparison failed");
+		if (sp_ctx_errhint(ctx)[0] != '\0')
+			cli_hint("%s", sp_ctx_errhint(ctx));
+		rc = CLI_EXIT_ERROR;
+	} else {
+		rc = sp_verdict_is_match(sum->verdict) ? CLI_EXIT_OK
+		                                       : CLI_EXIT_FAIL;
+	}
+out:
+	sp_buf_dispose(&text);
+	sp_compare_result_free(res);
+	return rc;
+}
