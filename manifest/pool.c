@@ -13,6 +13,9 @@
 
 #include "banned.h"
 
+/* Jobs queued before a sleeping worker is woken. */
+#define MF_WAKE_BATCH 16
+
 struct mf_worker {
 	struct mf_pool *pool;
 	pthread_t thread;
@@ -31,6 +34,8 @@ struct mf_pool {
 	pthread_cond_t cv_done; /**< a slot freed or a job finished */
 	struct mf_job ring[MF_QUEUE];
 	size_t head, len, busy;
+	unsigned idle;         /**< workers waiting for a job */
+	bool producer_waiting; /**< the walker waits for room */
 	bool closing, failed;
 	int err;
 	char msg[SP_ERRMSG_MAX], hint[SP_ERRMSG_MAX];
@@ -88,8 +93,11 @@ worker_main(void *arg)
 		bool skip;
 		int rc = 0;
 
-		while (p->len == 0 && !p->closing)
+		while (p->len == 0 && !p->closing) {
+			p->idle++;
 			pthread_cond_wait(&p->cv_job, &p->mu);
+			p->idle--;
+		}
 		if (p->len == 0)
 			break;
 		job = p->ring[p->head];
@@ -97,7 +105,10 @@ worker_main(void *arg)
 		p->len--;
 		p->busy++;
 		skip = p->failed;
-		pthread_cond_signal(&p->cv_done);
+		/* Wake the walker once the queue is down to a quarter, not
+		 * for every slot: fewer switches between threads. */
+		if (p->producer_waiting && p->len <= MF_QUEUE / 4)
+			pthread_cond_signal(&p->cv_done);
 		pthread_mutex_unlock(&p->mu);
 
 		if (skip) {
@@ -120,7 +131,9 @@ worker_main(void *arg)
 		} else if (rc == 0 && !skip) {
 			p->files++;
 		}
-		pthread_cond_signal(&p->cv_done);
+		if ((p->closing && p->len == 0 && p->busy == 0) ||
+		    (p->failed && p->producer_waiting))
+			pthread_cond_signal(&p->cv_done);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -273,11 +286,14 @@ mf_pool_submit(struct mf_pool *p, const struct mf_job *job)
 
 	pthread_mutex_lock(&p->mu);
 	while (p->len == MF_QUEUE && !p->failed) {
+		pthread_cond_broadcast(&p->cv_job);
+		p->producer_waiting = true;
 		deadline(&ts, 100);
 		if (pthread_cond_timedwait(&p->cv_done, &p->mu, &ts) ==
 		    ETIMEDOUT)
 			report(p);
 	}
+	p->producer_waiting = false;
 	if (p->failed) {
 		if (job->fd >= 0)
 			close(job->fd);
@@ -285,7 +301,12 @@ mf_pool_submit(struct mf_pool *p, const struct mf_job *job)
 	} else {
 		p->ring[(p->head + p->len) % MF_QUEUE] = *job;
 		p->len++;
-		pthread_cond_signal(&p->cv_job);
+		/* Wake a sleeping worker for a batch of jobs, or at once for
+		 * a big file. */
+		if (p->idle > 0 &&
+		    (p->len >= MF_WAKE_BATCH ||
+		        (job->item != NULL && job->item->size >= MF_CHUNK)))
+			pthread_cond_signal(&p->cv_job);
 		report(p);
 	}
 	pthread_mutex_unlock(&p->mu);

@@ -5,6 +5,8 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -419,15 +421,37 @@ entry(struct arc *r, struct archive_entry *e)
 	return 0;
 }
 
+static int
+not_an_archive(sp_ctx *ctx, const char *path)
+{
+	sp_err_set(ctx, SP_EUNSUPPORTED,
+	    "'%s' is not an archive srcproof reads (tar, tar.gz, tar.bz2, "
+	    "tar.xz, tar.zst, zip)",
+	    path);
+	sp_err_hint(ctx, "give a directory, an archive, or a git repository "
+	                 "with --ref");
+	return SP_EUNSUPPORTED;
+}
+
 int
 mf_source_archive(struct mf_builder *b, const sp_manifest_source_options *o)
 {
 	sp_ctx *ctx = b->ctx;
 	struct arc r = {0};
 	struct archive_entry *e;
+	locale_t utf8, old_locale = (locale_t)0;
 	bool first = true;
 	int rc, error = 0;
 
+	/*
+	 * libarchive converts names to the current locale's charset: under
+	 * "C", UTF-8 names from zip and pax headers cannot be converted and
+	 * come back NULL. Read under C.UTF-8 in this thread only, so names
+	 * stay the bytes they are (and invalid UTF-8 is refused below).
+	 */
+	if ((utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0)) !=
+	    (locale_t)0)
+		old_locale = uselocale(utf8);
 	r.b = b;
 	r.o = o;
 	sp_buf_init(&r.name, 2 * SP_MANIFEST_MAX_PATH);
@@ -447,7 +471,11 @@ mf_source_archive(struct mf_builder *b, const sp_manifest_source_options *o)
 	archive_read_support_format_gnutar(r.a);
 	archive_read_support_format_zip(r.a);
 	if (archive_read_open_filename(r.a, o->path, 64 * 1024) != ARCHIVE_OK) {
-		error = arc_error(&r, SP_EIO, "cannot open archive");
+		if (archive_errno(r.a) ==
+		    EILSEQ) /* ARCHIVE_ERRNO_FILE_FORMAT */
+			error = not_an_archive(ctx, o->path);
+		else
+			error = arc_error(&r, SP_EIO, "cannot open archive");
 		goto out;
 	}
 	for (;;) {
@@ -456,11 +484,7 @@ mf_source_archive(struct mf_builder *b, const sp_manifest_source_options *o)
 			break;
 		if (rc < ARCHIVE_WARN) {
 			if (first && archive_format(r.a) == 0) {
-				error = sp_err_set(ctx, SP_EUNSUPPORTED,
-				    "'%s' is not an archive srcproof reads "
-				    "(tar, tar.gz, tar.bz2, tar.xz, tar.zst, "
-				    "zip)",
-				    o->path);
+				error = not_an_archive(ctx, o->path);
 				goto out;
 			}
 			error = arc_error(&r, SP_EPARSE, "cannot read archive");
@@ -482,5 +506,9 @@ out:
 	free(r.tab);
 	sp_buf_dispose(&r.name);
 	sp_buf_dispose(&r.link);
+	if (utf8 != (locale_t)0) {
+		uselocale(old_locale);
+		freelocale(utf8);
+	}
 	return error;
 }

@@ -45,8 +45,15 @@ hash_fd_job(struct mf_worker *w, struct mf_job *job)
 		error = sp_err_set(ctx, SP_ERROR, "hashing failed");
 		goto out;
 	}
+	/*
+	 * Read exactly the size seen at open. Asking for one byte more than
+	 * is left tells a file that grew without an extra read for the end
+	 * of file (one read() for most source files).
+	 */
 	for (;;) {
-		ssize_t n = read(job->fd, buf, MF_CHUNK);
+		uint64_t left = it->size - total;
+		size_t want = left < MF_CHUNK ? (size_t)left + 1 : MF_CHUNK;
+		ssize_t n = read(job->fd, buf, want);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -55,16 +62,18 @@ hash_fd_job(struct mf_worker *w, struct mf_job *job)
 			    it->path, strerror(errno));
 			goto out;
 		}
-		if (n == 0)
+		if (n == 0 || (uint64_t)n > left) {
+			total += (uint64_t)n;
 			break;
+		}
 		total += (uint64_t)n;
-		if (total > it->size)
-			break;
 		if (mf_hasher_update(h, buf, (size_t)n) < 0) {
 			error = sp_err_set(ctx, SP_ERROR, "hashing failed");
 			goto out;
 		}
 		mf_worker_add_bytes(w, (uint64_t)n);
+		if (total == it->size && n < (ssize_t)want)
+			break; /* short read of the last bytes: the end */
 	}
 	if (total != it->size) {
 		error = sp_err_set(ctx, SP_EIO,
