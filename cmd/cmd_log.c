@@ -1,0 +1,1427 @@
+/*
+ * srcproof log: a transparency log of signed manifests (C2SP tlog-tiles),
+ * its checkpoints, proofs, witnesses and offline verification.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_secret.h"
+#include "srcproof/base64.h"
+#include "srcproof/tlog.h"
+
+#include "banned.h"
+
+#define MAX_WITNESSES 64
+#define MAX_FILES 4096
+#define ENTRIES_MAX ((size_t)1 << 30)
+
+enum {
+	OPT_KEY = CLI_OPT_FIRST_FREE,
+	OPT_ORIGIN,
+	OPT_PASSPHRASE_FD,
+	OPT_ENTRIES,
+	OPT_ADD,
+	OPT_WITNESS,
+	OPT_LOG_KEY,
+	OPT_QUORUM,
+	OPT_ENTRY,
+	OPT_STATE,
+	OPT_NAME,
+	OPT_TIME,
+	OPT_COSIGNATURE,
+};
+
+/* ---- helpers ----------------------------------------------------------------
+ */
+
+static int
+oom(void)
+{
+	cli_error("out of memory");
+	return CLI_EXIT_ERROR;
+}
+
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Read a file, or standard input for "-". */
+static int
+read_input(sp_ctx *ctx, sp_buf *out, const char *path, size_t max)
+{
+	if (strcmp(path, "-") == 0)
+		return sp_read_fd(ctx, out, 0, max, "standard input");
+	return sp_read_file(ctx, out, path, max, SP_OPEN_NOFOLLOW);
+}
+
+/* Write to a file atomically, or to standard output for NULL or "-". */
+static int
+write_output(sp_ctx *ctx, const char *path, const sp_buf *data)
+{
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (fwrite(data->ptr, 1, data->size, stdout) != data->size)
+			return sp_err_set(
+			    ctx, SP_EIO, "cannot write to standard output");
+		return 0;
+	}
+	return sp_write_file_atomic(ctx, path, data->ptr, data->size, 0644, 0);
+}
+
+static json_t *
+b64_json(const uint8_t *data, size_t len)
+{
+	sp_buf b = SP_BUF_INIT;
+	json_t *j = NULL;
+
+	if (sp_base64_encode(&b, data, len) == 0)
+		j = json_string(b.ptr);
+	sp_buf_dispose(&b);
+	return j;
+}
+
+static json_t *
+hex_json(const uint8_t *data, size_t len)
+{
+	char hex[2 * 64 + 1];
+
+	if (len > 64)
+		return NULL;
+	sp_hex_encode(hex, data, len);
+	return json_string(hex);
+}
+
+static void
+print_root(FILE *f, const uint8_t *root)
+{
+	sp_buf b = SP_BUF_INIT;
+
+	if (sp_base64_encode(&b, root, SP_TLOG_HASH_LEN) == 0)
+		fputs(b.ptr, f);
+	sp_buf_dispose(&b);
+}
+
+/* An entry described in JSON (strings from the log are untrusted data). */
+static json_t *
+entry_json(const void *data, size_t len)
+{
+	sp_tlog_entry e;
+	json_t *j;
+
+	if (sp_tlog_entry_parse(NULL, &e, data, len) < 0)
+		return json_null();
+	j = json_pack("{s:s, s:s, s:s}", "product", e.product, "release",
+	    e.release, "kind", e.kind);
+	if (j != NULL) {
+		json_object_set_new(
+		    j, "statement_sha256", hex_json(e.statement, 32));
+		json_object_set_new(
+		    j, "subject_sha256", hex_json(e.subject, 32));
+	}
+	return j;
+}
+
+static void
+print_entry(FILE *f, const void *data, size_t len)
+{
+	sp_tlog_entry e;
+	char hex[65];
+
+	if (sp_tlog_entry_parse(NULL, &e, data, len) < 0) {
+		fputs("(not a srcproof entry)", f);
+		return;
+	}
+	cli_print_untrusted(f, e.product);
+	fputc(' ', f);
+	cli_print_untrusted(f, e.release);
+	fprintf(f, " (%s) manifest sha256:", e.kind);
+	sp_hex_encode(hex, e.subject, 32);
+	fputs(hex, f);
+}
+
+/* ---- init
+ * -----------------------------------------------------------------------
+ */
+
+static const char init_usage[] =
+    "usage: srcproof log init DIR --key LOGKEY --origin NAME\n"
+    "                         [--passphrase-fd N] [--json] [-q]\n"
+    "\n"
+    "Create an empty transparency log in DIR (created, or empty): a signed\n"
+    "checkpoint of size 0, the log's public key as a note verifier key in\n"
+    "DIR/log.vkey, and a private configuration that records where LOGKEY\n"
+    "is (the key itself never goes into DIR). DIR can be served as static\n"
+    "files.\n"
+    "\n"
+    "options:\n"
+    "  --key LOGKEY        the log's Ed25519 private key (PEM or pkcs11: URI)\n"
+    "  --origin NAME       the log's name, e.g. example.com/releases; also\n"
+    "                      its key name\n"
+    "  --passphrase-fd N   read the key's passphrase from descriptor N\n"
+    "  --json              one JSON document on stdout\n"
+    "  -q, --quiet         print nothing on success\n"
+    "  -h, --help          this help\n";
+
+static int
+log_init(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"key", required_argument, NULL, OPT_KEY},
+	    {"origin", required_argument, NULL, OPT_ORIGIN},
+	    {"passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD},
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	struct cli_secret secret = CLI_SECRET_INIT;
+	const char *key = NULL, *origin = NULL, *dir;
+	sp_buf vkey = SP_BUF_INIT;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(
+	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, init_usage, &exit_now))
+			continue;
+		switch (opt) {
+		case OPT_KEY:
+			key = optarg;
+			break;
+		case OPT_ORIGIN:
+			origin = optarg;
+			break;
+		case OPT_PASSPHRASE_FD:
+			if (cli_secret_parse_fd(&secret, "log init", optarg))
+				return CLI_EXIT_USAGE;
+			break;
+		default:
+			return cli_bad_option("log init", argv);
+		}
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind + 1 != argc)
+		return cli_usage_error("log init", "expected one DIR");
+	if (key == NULL || origin == NULL)
+		return cli_usage_error(
+		    "log init", "--key LOGKEY and --origin NAME are required");
+	dir = argv[optind];
+	if (sp_tlog_init(ctx, dir, origin, key, cli_secret_cb, &secret) < 0 ||
+	    sp_tlog_vkey_from_key(ctx, &vkey, key, origin, SP_TLOG_SIG_ED25519,
+	        cli_secret_cb, &secret) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json)
+		rc = cli_json_print(json_pack("{s:s, s:s, s:s}", "dir", dir,
+		                        "origin", origin, "vkey", vkey.ptr),
+		    "log-init");
+	else if (!common.quiet)
+		printf("created log '%s' in %s\nlog key: %s\n", origin, dir,
+		    vkey.ptr);
+out:
+	sp_buf_dispose(&vkey);
+	return rc;
+}
+
+/* ---- append
+ * -------------------------------------------------------------------------
+ */
+
+static const char append_usage[] =
+    "usage: srcproof log append DIR FILE... [--entries BUNDLE] [--key KEY]\n"
+    "                           [--passphrase-fd N] [--json] [-q]\n"
+    "\n"
+    "Append the signed manifests FILE... (DSSE envelopes made by 'srcproof\n"
+    "sign') to the log in DIR, in one atomic step: the entry of each is the\n"
+    "statement's SHA-256 and the manifest's digest, product, release and\n"
+    "kind. Tiles and entry bundles are written first, the new signed\n"
+    "checkpoint last; a lock keeps appenders apart. An entry is reported\n"
+    "only once it is durable.\n"
+    "\n"
+    "options:\n"
+    "  --entries BUNDLE    also append the entries of BUNDLE, a file of\n"
+    "                      big-endian uint16 length-prefixed entries (the\n"
+    "                      C2SP entry bundle encoding), for bulk imports\n"
+    "  --key KEY           the log key, if not the one given to 'log init'\n"
+    "  --passphrase-fd N   read the key's passphrase from descriptor N\n"
+    "  --json              one JSON document on stdout\n"
+    "  -q, --quiet         print nothing on success\n"
+    "  -h, --help          this help\n";
+
+/* Test hook: SRCPROOF_TEST_CRASH_AT=N kills the process at step N. */
+struct crash {
+	unsigned long at, count;
+};
+
+static void
+crash_step(const char *what, void *payload)
+{
+	struct crash *c = payload;
+
+	(void)what;
+	if (++c->count == c->at)
+		raise(SIGKILL);
+}
+
+static int
+split_bundle(const sp_buf *b, sp_tlog_data **out, size_t *n)
+{
+	const uint8_t *p = (const uint8_t *)b->ptr, *end = p + b->size;
+	sp_tlog_data *d = NULL;
+	size_t count = 0, cap = 0;
+
+	while (p < end) {
+		size_t len;
+
+		if (end - p < 2)
+			goto bad;
+		len = (size_t)p[0] << 8 | p[1];
+		p += 2;
+		if ((size_t)(end - p) < len)
+			goto bad;
+		if (count == cap) {
+			sp_tlog_data *nd;
+
+			cap = cap ? 2 * cap : 1024;
+			if ((nd = realloc(d, cap * sizeof(*nd))) == NULL)
+				goto bad;
+			d = nd;
+		}
+		d[count].data = p;
+		d[count].len = len;
+		count++;
+		p += len;
+	}
+	*out = d;
+	*n = count;
+	return 0;
+bad:
+	free(d);
+	return -1;
+}
+
+static int
+log_append(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"key", required_argument, NULL, OPT_KEY},
+	    {"entries", required_argument, NULL, OPT_ENTRIES},
+	    {"passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD},
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	struct cli_secret secret = CLI_SECRET_INIT;
+	sp_tlog_append_opts opts = SP_TLOG_APPEND_OPTS_INIT;
+	struct crash crash = {0, 0};
+	const char *bundle_path = NULL, *dir, *env;
+	sp_buf *bufs = NULL, bundle = SP_BUF_INIT;
+	sp_tlog_data *data = NULL, *bdata = NULL;
+	size_t nfiles, nb = 0, n, i;
+	uint64_t first = 0;
+	json_t *list = NULL;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(
+	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, append_usage, &exit_now))
+			continue;
+		switch (opt) {
+		case OPT_KEY:
+			opts.keyspec = optarg;
+			break;
+		case OPT_ENTRIES:
+			bundle_path = optarg;
+			break;
+		case OPT_PASSPHRASE_FD:
+			if (cli_secret_parse_fd(&secret, "log append", optarg))
+				return CLI_EXIT_USAGE;
+			break;
+		default:
+			return cli_bad_option("log append", argv);
+		}
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind >= argc)
+		return cli_usage_error(
+		    "log append", "expected DIR and FILE...");
+	dir = argv[optind++];
+	nfiles = (size_t)(argc - optind);
+	if (nfiles == 0 && bundle_path == NULL)
+		return cli_usage_error("log append",
+		    "nothing to append: give FILE... or --entries");
+	if (nfiles > MAX_FILES)
+		return cli_usage_error("log append",
+		    "at most %d files per append; use --entries for bulk",
+		    MAX_FILES);
+	opts.passphrase = cli_secret_cb;
+	opts.passphrase_payload = &secret;
+	if ((env = getenv("SRCPROOF_TEST_CRASH_AT")) != NULL) {
+		crash.at = strtoul(env, NULL, 10);
+		opts.step = crash_step;
+		opts.step_payload = &crash;
+	}
+	if (bundle_path != NULL) {
+		sp_buf_init(&bundle, ENTRIES_MAX);
+		if (read_input(ctx, &bundle, bundle_path, ENTRIES_MAX) < 0) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		if (split_bundle(&bundle, &bdata, &nb) < 0) {
+			cli_error("'%s' is not a sequence of length-prefixed "
+			          "entries",
+			    bundle_path);
+			rc = CLI_EXIT_ERROR;
+			goto out;
+		}
+	}
+	n = nfiles + nb;
+	if ((bufs = calloc(nfiles + 1, sizeof(*bufs))) == NULL ||
+	    (data = calloc(n + 1, sizeof(*data))) == NULL) {
+		rc = oom();
+		goto out;
+	}
+	for (i = 0; i < nfiles; i++) {
+		sp_buf_init(&bufs[i], SP_TLOG_MAX_ENTRY);
+		if (sp_tlog_entry_from_envelope(
+		        ctx, &bufs[i], argv[optind + i]) < 0) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		data[i].data = bufs[i].ptr;
+		data[i].len = bufs[i].size;
+	}
+	for (i = 0; i < nb; i++)
+		data[nfiles + i] = bdata[i];
+	if (sp_tlog_append(ctx, dir, &opts, data, n, &first) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json) {
+		if ((list = json_array()) == NULL) {
+			rc = oom();
+			goto out;
+		}
+		for (i = 0; i < nfiles; i++) {
+			json_t *e = entry_json(data[i].data, data[i].len);
+
+			json_object_set_new(
+			    e, "index", json_integer((json_int_t)(first + i)));
+			json_object_set_new(
+			    e, "source", json_string(argv[optind + i]));
+			json_array_append_new(list, e);
+		}
+		rc = cli_json_print(
+		    json_pack("{s:I, s:I, s:I, s:o}", "first",
+		        (json_int_t)first, "count", (json_int_t)n, "size",
+		        (json_int_t)(first + n), "appended", list),
+		    "log-append");
+		list = NULL;
+	} else if (!common.quiet) {
+		for (i = 0; i < nfiles; i++) {
+			printf("appended %" PRIu64 ": ", first + i);
+			print_entry(stdout, data[i].data, data[i].len);
+			fputc('\n', stdout);
+		}
+		if (nb > 0)
+			printf("appended %zu entries from ", nb);
+		if (nb > 0) {
+			cli_print_untrusted(stdout, bundle_path);
+			fputc('\n', stdout);
+		}
+		printf("log size: %" PRIu64 "\n", first + n);
+	}
+out:
+	json_decref(list);
+	if (bufs != NULL) {
+		for (i = 0; i < nfiles; i++)
+			sp_buf_dispose(&bufs[i]);
+	}
+	free(bufs);
+	free(data);
+	free(bdata);
+	sp_buf_dispose(&bundle);
+	return rc;
+}
+
+/* ---- checkpoint
+ * -----------------------------------------------------------------
+ */
+
+static const char checkpoint_usage[] =
+    "usage: srcproof log checkpoint DIR [-o FILE] [--json] [-q]\n"
+    "       srcproof log checkpoint DIR --add COSIGNED --witness PUB...\n"
+    "\n"
+    "Print the log's current signed checkpoint (for witnesses), after\n"
+    "checking its signature with the log's key. With --add, merge the\n"
+    "witness cosignatures of COSIGNED (the checkpoint as returned by 'log\n"
+    "cosign') into the log's checkpoint: its body must be the current one,\n"
+    "and every cosignature must verify with one of the --witness keys.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE   write the checkpoint to FILE\n"
+    "  --add COSIGNED      cosigned checkpoint to merge (repeatable)\n"
+    "  --witness PUB       a witness key: vkey, file with a vkey, or\n"
+    "                      NAME=PEM (repeatable)\n"
+    "  --json              one JSON document on stdout\n"
+    "  -q, --quiet         print nothing on success\n"
+    "  -h, --help          this help\n";
+
+static int
+load_witnesses(sp_ctx *ctx, const char *cmd, char **specs, size_t n,
+    sp_tlog_verifier **out)
+{
+	size_t i;
+
+	(void)cmd;
+	for (i = 0; i < n; i++) {
+		if (sp_tlog_verifier_load(ctx, &out[i], specs[i],
+		        SP_TLOG_SIG_COSIGNATURE, NULL) < 0)
+			return cli_fail(ctx);
+	}
+	return 0;
+}
+
+static int
+log_checkpoint(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"add", required_argument, NULL, OPT_ADD},
+	    {"witness", required_argument, NULL, OPT_WITNESS},
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	const char *output = NULL, *dir;
+	char *adds[MAX_WITNESSES], *wspecs[MAX_WITNESSES];
+	sp_tlog_verifier *ws[MAX_WITNESSES] = {NULL};
+	size_t nadds = 0, nws = 0, i, added = 0, len;
+	sp_tlog *log = NULL;
+	const sp_tlog_checkpoint *cp;
+	sp_buf text = SP_BUF_INIT, in = SP_BUF_INIT;
+	const char *t;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "o:" CLI_COMMON_SHORTOPTS,
+	            longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, checkpoint_usage, &exit_now))
+			continue;
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_ADD:
+			if (nadds == MAX_WITNESSES)
+				return cli_usage_error(
+				    "log checkpoint", "too many --add");
+			adds[nadds++] = optarg;
+			break;
+		case OPT_WITNESS:
+			if (nws == MAX_WITNESSES)
+				return cli_usage_error(
+				    "log checkpoint", "too many --witness");
+			wspecs[nws++] = optarg;
+			break;
+		default:
+			return cli_bad_option("log checkpoint", argv);
+		}
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind + 1 != argc)
+		return cli_usage_error("log checkpoint", "expected one DIR");
+	if (nadds > 0 && nws == 0)
+		return cli_usage_error("log checkpoint",
+		    "--add needs the witnesses' keys (--witness PUB)");
+	dir = argv[optind];
+	if ((rc = load_witnesses(ctx, "log checkpoint", wspecs, nws, ws)) != 0)
+		goto out;
+	for (i = 0; i < nadds; i++) {
+		size_t one = 0;
+
+		sp_buf_clear(&in);
+		if (read_input(ctx, &in, adds[i], SP_TLOG_NOTE_MAX_SIZE) < 0 ||
+		    sp_tlog_add_cosignatures(ctx, dir, in.ptr, in.size,
+		        (const sp_tlog_verifier *const *)ws, nws, &one) < 0) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		added += one;
+	}
+	if (sp_tlog_open(ctx, &log, dir) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	cp = sp_tlog_checkpoint_of(log);
+	t = sp_tlog_checkpoint_text(cp, &len);
+	if (sp_buf_put(&text, t, len) < 0) {
+		rc = oom();
+		goto out;
+	}
+	if (output != NULL && write_output(ctx, output, &text) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json) {
+		rc = cli_json_print(
+		    json_pack("{s:s, s:I, s:o, s:o, s:s, s:I}", "origin",
+		        sp_tlog_checkpoint_origin(cp), "size",
+		        (json_int_t)sp_tlog_checkpoint_size(cp), "root",
+		        b64_json(sp_tlog_checkpoint_root(cp), 32), "root_hex",
+		        hex_json(sp_tlog_checkpoint_root(cp), 32), "checkpoint",
+		        text.ptr, "cosignatures_added", (json_int_t)added),
+		    "log-checkpoint");
+	} else if (!common.quiet) {
+		if (nadds > 0)
+			fprintf(stderr, "added %zu cosignature%s\n", added,
+			    added == 1 ? "" : "s");
+		/* A verified note: UTF-8 without control characters. */
+		if (output == NULL)
+			fwrite(text.ptr, 1, text.size, stdout);
+	}
+out:
+	for (i = 0; i < nws; i++)
+		sp_tlog_verifier_free(ws[i]);
+	sp_tlog_close(log);
+	sp_buf_dispose(&text);
+	sp_buf_dispose(&in);
+	return rc;
+}
+
+/* ---- prove
+ * -------------------------------------------------------------------------
+ */
+
+static const char prove_usage[] =
+    "usage: srcproof log prove DIR ENTRY [-o PROOF] [--json] [-q]\n"
+    "\n"
+    "Write a self-contained proof that ENTRY is in the log: the entry, its\n"
+    "index, the inclusion proof and the current checkpoint with its witness\n"
+    "cosignatures (C2SP tlog-proof, docs/spec/log.md). ENTRY is an index or\n"
+    "the signed manifest (DSSE envelope) that was appended. 'srcproof log\n"
+    "verify' checks the proof offline.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output PROOF  proof file to write (default: standard output)\n"
+    "  --json              one JSON document on stdout (needs -o)\n"
+    "  -q, --quiet         print nothing on success\n"
+    "  -h, --help          this help\n";
+
+static int
+log_prove(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"output", required_argument, NULL, 'o'}, CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	const char *output = NULL, *dir, *what;
+	sp_tlog *log = NULL;
+	sp_buf entry = SP_BUF_INIT, proof = SP_BUF_INIT;
+	uint64_t index;
+	struct stat st;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "o:" CLI_COMMON_SHORTOPTS,
+	            longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, prove_usage, &exit_now))
+			continue;
+		if (opt == 'o')
+			output = optarg;
+		else
+			return cli_bad_option("log prove", argv);
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind + 2 != argc)
+		return cli_usage_error("log prove", "expected DIR and ENTRY");
+	if (common.json && (output == NULL || strcmp(output, "-") == 0))
+		return cli_usage_error(
+		    "log prove", "--json needs -o PROOF (stdout is the JSON)");
+	dir = argv[optind];
+	what = argv[optind + 1];
+	if (sp_tlog_open(ctx, &log, dir) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (stat(what, &st) != 0 && parse_u64(what, &index) == 0) {
+		/* an index */
+	} else if (sp_tlog_entry_from_envelope(ctx, &entry, what) < 0 ||
+	           sp_tlog_find(ctx, log, entry.ptr, entry.size, &index) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (sp_tlog_prove(ctx, log, index, &proof) < 0 ||
+	    write_output(ctx, output, &proof) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json) {
+		rc = cli_json_print(
+		    json_pack("{s:I, s:I, s:s, s:I}", "index",
+		        (json_int_t)index, "size",
+		        (json_int_t)sp_tlog_checkpoint_size(
+		            sp_tlog_checkpoint_of(log)),
+		        "output", output, "bytes", (json_int_t)proof.size),
+		    "log-prove");
+	} else if (!common.quiet && output != NULL &&
+	           strcmp(output, "-") != 0) {
+		printf("wrote proof of entry %" PRIu64 " (log size %" PRIu64
+		       ") to ",
+		    index, sp_tlog_checkpoint_size(sp_tlog_checkpoint_of(log)));
+		cli_print_untrusted(stdout, output);
+		fputc('\n', stdout);
+	}
+out:
+	sp_tlog_close(log);
+	sp_buf_dispose(&entry);
+	sp_buf_dispose(&proof);
+	return rc;
+}
+
+/* ---- consistency
+ * -------------------------------------------------------------------
+ */
+
+static const char consistency_usage[] =
+    "usage: srcproof log consistency DIR OLD_CHECKPOINT [-o FILE] [--json]\n"
+    "\n"
+    "Check that OLD_CHECKPOINT (signed by this log) is a past state of the\n"
+    "log, and write a consistency proof from it to the current checkpoint,\n"
+    "in the C2SP tlog-witness add-checkpoint format that 'srcproof log\n"
+    "cosign' takes. Exit 1 if OLD_CHECKPOINT is not a prefix of this log\n"
+    "(a fork or a rollback).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE   write the request to FILE (default: stdout)\n"
+    "  --json              one JSON document on stdout (needs -o)\n"
+    "  -q, --quiet         print nothing on success\n"
+    "  -h, --help          this help\n";
+
+static int
+log_consistency(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"output", required_argument, NULL, 'o'}, CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	const char *output = NULL;
+	sp_tlog *log = NULL;
+	sp_tlog_checkpoint *old = NULL;
+	sp_buf in = SP_BUF_INIT, out = SP_BUF_INIT;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "o:" CLI_COMMON_SHORTOPTS,
+	            longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, consistency_usage, &exit_now))
+			continue;
+		if (opt == 'o')
+			output = optarg;
+		else
+			return cli_bad_option("log consistency", argv);
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind + 2 != argc)
+		return cli_usage_error(
+		    "log consistency", "expected DIR and OLD_CHECKPOINT");
+	if (common.json && (output == NULL || strcmp(output, "-") == 0))
+		return cli_usage_error("log consistency",
+		    "--json needs -o FILE (stdout is the JSON)");
+	if (sp_tlog_open(ctx, &log, argv[optind]) < 0 ||
+	    read_input(ctx, &in, argv[optind + 1], SP_TLOG_NOTE_MAX_SIZE) < 0 ||
+	    sp_tlog_checkpoint_parse(ctx, &old, in.ptr, in.size) < 0 ||
+	    sp_tlog_checkpoint_verify(
+	        ctx, old, sp_tlog_verifier_of(log), NULL) < 0 ||
+	    sp_tlog_consistency(ctx, log, old, &out) < 0 ||
+	    write_output(ctx, output, &out) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json)
+		rc = cli_json_print(
+		    json_pack("{s:I, s:I, s:s}", "old_size",
+		        (json_int_t)sp_tlog_checkpoint_size(old), "size",
+		        (json_int_t)sp_tlog_checkpoint_size(
+		            sp_tlog_checkpoint_of(log)),
+		        "output", output),
+		    "log-consistency");
+	else if (!common.quiet && output != NULL && strcmp(output, "-") != 0)
+		printf("consistent: size %" PRIu64 " -> %" PRIu64 "\n",
+		    sp_tlog_checkpoint_size(old),
+		    sp_tlog_checkpoint_size(sp_tlog_checkpoint_of(log)));
+out:
+	sp_tlog_checkpoint_free(old);
+	sp_tlog_close(log);
+	sp_buf_dispose(&in);
+	sp_buf_dispose(&out);
+	return rc;
+}
+
+/* ---- verify
+ * -----------------------------------------------------------------------
+ */
+
+static const char verify_usage[] =
+    "usage: srcproof log verify PROOF [PROOF|CHECKPOINT...] --log-key PUB\n"
+    "                           [--origin NAME] [--witness PUB... --quorum "
+    "K]\n"
+    "                           [--entry FILE] [--json] [-q]\n"
+    "\n"
+    "Verify a proof offline: the log's signature on its checkpoint, the\n"
+    "inclusion of its entry, and a quorum of witness cosignatures. With\n"
+    "--entry, the proven entry must be the one of FILE (the signed manifest).\n"
+    "More proofs or checkpoints of the same log are checked too, and any\n"
+    "two of the same size with different roots are reported as\n"
+    "equivocation (a split view): exit 1.\n"
+    "\n"
+    "options:\n"
+    "  --log-key PUB       the log's key: a vkey, a file holding one, or a\n"
+    "                      PEM public key (named after the origin)\n"
+    "  --origin NAME       expected origin (default: the log key's name)\n"
+    "  --witness PUB       a trusted witness: vkey, file, or NAME=PEM\n"
+    "                      (repeatable)\n"
+    "  --quorum K          cosignatures needed from distinct trusted\n"
+    "                      witnesses (default: all the --witness keys)\n"
+    "  --entry FILE        the signed manifest the proof must be about\n"
+    "  --json              one JSON document on stdout\n"
+    "  -q, --quiet         print nothing; the exit status tells\n"
+    "  -h, --help          this help\n";
+
+/* A checkpoint from a proof file or a checkpoint file. */
+static int
+load_any(sp_ctx *ctx, const char *path, sp_tlog_proof **proof,
+    sp_tlog_checkpoint **cp)
+{
+	sp_buf b = SP_BUF_INIT;
+	int error;
+
+	*proof = NULL;
+	*cp = NULL;
+	if ((error = read_input(ctx, &b, path, SP_TLOG_PROOF_MAX_SIZE)) < 0)
+		goto out;
+	if (b.size >= strlen(SP_TLOG_PROOF_HEADER) &&
+	    memcmp(b.ptr, SP_TLOG_PROOF_HEADER, strlen(SP_TLOG_PROOF_HEADER)) ==
+	        0)
+		error = sp_tlog_proof_parse(ctx, proof, b.ptr, b.size);
+	else
+		error = sp_tlog_checkpoint_parse(ctx, cp, b.ptr, b.size);
+	if (error < 0) {
+		char msg[SP_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", sp_ctx_errmsg(ctx));
+		sp_err_set(ctx, error, "'%s': %s", path, msg);
+	}
+out:
+	sp_buf_dispose(&b);
+	return error;
+}
+
+static int
+log_verify(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"log-key", required_argument, NULL, OPT_LOG_KEY},
+	    {"origin", required_argument, NULL, OPT_ORIGIN},
+	    {"witness", required_argument, NULL, OPT_WITNESS},
+	    {"quorum", required_argument, NULL, OPT_QUORUM},
+	    {"entry", required_argument, NULL, OPT_ENTRY}, CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	const char *logkey = NULL, *origin = NULL, *entry_file = NULL;
+	char *wspecs[MAX_WITNESSES];
+	sp_tlog_verifier *lk = NULL, *ws[MAX_WITNESSES] = {NULL};
+	size_t nws = 0, i, j, nextra;
+	uint64_t quorum = UINT64_MAX;
+	sp_tlog_trust trust = SP_TLOG_TRUST_INIT;
+	sp_tlog_verify_result res;
+	sp_tlog_proof *proof = NULL;
+	sp_tlog_checkpoint **cps = NULL;
+	sp_tlog_proof **extra = NULL;
+	sp_buf entry = SP_BUF_INIT;
+	json_t *wit = NULL, *doc = NULL;
+	const uint8_t *pe;
+	size_t pelen;
+	bool equivocation = false;
+	char reason[2 * SP_ERRMSG_MAX + 1024] = "";
+	int opt, exit_now = -1, rc = CLI_EXIT_OK, error = 0;
+
+	memset(&res, 0, sizeof(res));
+	cli_getopt_reset();
+	while ((opt = getopt_long(
+	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, verify_usage, &exit_now))
+			continue;
+		switch (opt) {
+		case OPT_LOG_KEY:
+			logkey = optarg;
+			break;
+		case OPT_ORIGIN:
+			origin = optarg;
+			break;
+		case OPT_WITNESS:
+			if (nws == MAX_WITNESSES)
+				return cli_usage_error(
+				    "log verify", "too many --witness");
+			wspecs[nws++] = optarg;
+			break;
+		case OPT_QUORUM:
+			if (parse_u64(optarg, &quorum) < 0 || quorum > 1000)
+				return cli_usage_error("log verify",
+				    "--quorum needs a number, not '%s'",
+				    optarg);
+			break;
+		case OPT_ENTRY:
+			entry_file = optarg;
+			break;
+		default:
+			return cli_bad_option("log verify", argv);
+		}
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind >= argc)
+		return cli_usage_error("log verify", "expected a PROOF");
+	if (logkey == NULL)
+		return cli_usage_error(
+		    "log verify", "--log-key PUB is required");
+	if (quorum == UINT64_MAX)
+		quorum = nws;
+	if (quorum > nws)
+		return cli_usage_error("log verify",
+		    "--quorum %" PRIu64 " needs at least that many --witness "
+		    "keys (%zu given)",
+		    quorum, nws);
+	nextra = (size_t)(argc - optind - 1);
+	if ((cps = calloc(nextra + 1, sizeof(*cps))) == NULL ||
+	    (extra = calloc(nextra + 1, sizeof(*extra))) == NULL) {
+		rc = oom();
+		goto out;
+	}
+	if ((rc = load_witnesses(ctx, "log verify", wspecs, nws, ws)) != 0)
+		goto out;
+	if (entry_file != NULL &&
+	    sp_tlog_entry_from_envelope(ctx, &entry, entry_file) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	{
+		sp_tlog_checkpoint *dummy = NULL;
+
+		if (load_any(ctx, argv[optind], &proof, &dummy) < 0) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		if (proof == NULL) {
+			sp_tlog_checkpoint_free(dummy);
+			cli_error(
+			    "'%s' is a checkpoint, not a proof", argv[optind]);
+			cli_hint("make one with 'srcproof log prove DIR ENTRY "
+			         "-o PROOF'");
+			rc = CLI_EXIT_ERROR;
+			goto out;
+		}
+	}
+	/* A PEM log key is named after the origin (the log's key name). */
+	if (sp_tlog_verifier_load(ctx, &lk, logkey, SP_TLOG_SIG_ED25519,
+	        origin != NULL ? origin
+	                       : sp_tlog_checkpoint_origin(
+	                             sp_tlog_proof_checkpoint(proof))) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	trust.log_key = lk;
+	trust.origin = origin;
+	trust.witnesses = (const sp_tlog_verifier *const *)ws;
+	trust.nwitnesses = nws;
+	trust.quorum = (unsigned)quorum;
+	trust.now = (int64_t)time(NULL);
+	error = sp_tlog_proof_verify(ctx, proof, &trust,
+	    entry_file != NULL ? entry.ptr : NULL, entry.size, &res);
+	if (error < 0)
+		snprintf(reason, sizeof(reason), "%s", sp_ctx_errmsg(ctx));
+	/* Other proofs and checkpoints: each must verify, none may
+	 * contradict another. */
+	for (i = 0; i < nextra && error == 0; i++) {
+		const char *path = argv[optind + 1 + i];
+
+		if (load_any(ctx, path, &extra[i], &cps[i]) < 0) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		if (extra[i] != NULL) {
+			sp_tlog_verify_result r2;
+
+			error = sp_tlog_proof_verify(
+			    ctx, extra[i], &trust, NULL, 0, &r2);
+			cps[i] = NULL;
+		} else {
+			error =
+			    sp_tlog_checkpoint_verify(ctx, cps[i], lk, origin);
+		}
+		if (error < 0) {
+			char msg[SP_ERRMSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", sp_ctx_errmsg(ctx));
+			snprintf(reason, sizeof(reason), "'%s': %s", path, msg);
+		}
+	}
+	for (i = 0; i <= nextra && error == 0; i++) {
+		const sp_tlog_checkpoint *a =
+		    i == 0 ? sp_tlog_proof_checkpoint(proof)
+		    : extra[i - 1] != NULL
+		        ? sp_tlog_proof_checkpoint(extra[i - 1])
+		        : cps[i - 1];
+
+		for (j = i + 1; j <= nextra && error == 0; j++) {
+			const sp_tlog_checkpoint *b =
+			    extra[j - 1] != NULL
+			        ? sp_tlog_proof_checkpoint(extra[j - 1])
+			        : cps[j - 1];
+
+			if ((error = sp_tlog_checkpoints_compare(ctx, a, b)) <
+			    0) {
+				equivocation = true;
+				snprintf(reason, sizeof(reason), "%s",
+				    sp_ctx_errmsg(ctx));
+			}
+		}
+	}
+	if (error < 0 && error != SP_EVERIFY) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	pe = sp_tlog_proof_entry(proof, &pelen);
+	if (common.json) {
+		if ((wit = json_array()) == NULL) {
+			rc = oom();
+			goto out;
+		}
+		for (i = 0; i < res.cosigned && i < SP_TLOG_MAX_REPORTED; i++)
+			json_array_append_new(
+			    wit, json_pack("{s:s, s:I}", "name",
+			             sp_tlog_verifier_name(res.cosigners[i]),
+			             "time", (json_int_t)res.cosigned_at[i]));
+		doc = json_pack("{s:b, s:b, s:I, s:I, s:s, s:o, s:b, s:b, "
+		                "s:I, s:I, s:o, s:I}",
+		    "verified", error == 0, "equivocation", equivocation,
+		    "index", (json_int_t)res.index, "size",
+		    (json_int_t)res.size, "origin",
+		    sp_tlog_checkpoint_origin(sp_tlog_proof_checkpoint(proof)),
+		    "root", b64_json(res.root, 32), "log_signature",
+		    res.log_signature_ok, "inclusion", res.inclusion_ok,
+		    "cosigned", (json_int_t)res.cosigned, "quorum",
+		    (json_int_t)quorum, "witnesses", wit, "proof_hashes",
+		    (json_int_t)res.proof_len);
+		wit = NULL;
+		if (doc != NULL) {
+			json_object_set_new(doc, "entry",
+			    pe != NULL ? entry_json(pe, pelen) : json_null());
+			if (error < 0)
+				json_object_set_new(
+				    doc, "reason", json_string(reason));
+		}
+		rc = cli_json_print(doc, "log-verify");
+		doc = NULL;
+		if (error < 0) {
+			cli_error("%s", reason);
+			rc = CLI_EXIT_FAIL;
+		}
+		goto out;
+	}
+	if (error < 0) {
+		cli_error("%s", reason);
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (!common.quiet) {
+		if (nws == 0)
+			cli_warn("no --witness keys: nothing shows that others "
+			         "were shown the same log (split view)");
+		printf("verified: entry %" PRIu64 " of log '", res.index);
+		cli_print_untrusted(stdout,
+		    sp_tlog_checkpoint_origin(sp_tlog_proof_checkpoint(proof)));
+		printf("' (size %" PRIu64 ", root ", res.size);
+		print_root(stdout, res.root);
+		printf(")\n");
+		if (pe != NULL) {
+			printf("entry: ");
+			print_entry(stdout, pe, pelen);
+			fputc('\n', stdout);
+		}
+		printf("witnesses: %zu of %zu trusted cosigned (quorum %" PRIu64
+		       ")",
+		    res.cosigned, nws, quorum);
+		for (i = 0; i < res.cosigned && i < SP_TLOG_MAX_REPORTED; i++) {
+			char when[SP_TIME_STR_LEN];
+
+			if (sp_time_format(when, res.cosigned_at[i]) < 0)
+				when[0] = '\0';
+			printf("%s %s at %s", i == 0 ? ":" : ",",
+			    sp_tlog_verifier_name(res.cosigners[i]), when);
+		}
+		printf("\n");
+		if (nextra > 0)
+			printf("%zu more checkpoint%s of the log agree (no "
+			       "equivocation)\n",
+			    nextra, nextra == 1 ? "" : "s");
+	}
+out:
+	json_decref(wit);
+	json_decref(doc);
+	for (i = 0; i < nws; i++)
+		sp_tlog_verifier_free(ws[i]);
+	for (i = 0; i < nextra && cps != NULL; i++) {
+		sp_tlog_checkpoint_free(cps[i]);
+		sp_tlog_proof_free(extra[i]);
+	}
+	free(cps);
+	free(extra);
+	sp_tlog_verifier_free(lk);
+	sp_tlog_proof_free(proof);
+	sp_buf_dispose(&entry);
+	return rc;
+}
+
+/* ---- cosign
+ * ------------------------------------------------------------------------
+ */
+
+static const char cosign_usage[] =
+    "usage: srcproof log cosign REQUEST --key WITNESSKEY --name NAME\n"
+    "                           --state FILE --log-key PUB [-o FILE]\n"
+    "                           [--passphrase-fd N] [--json] [-q]\n"
+    "\n"
+    "Act as a witness: cosign the log's checkpoint in REQUEST (a checkpoint,\n"
+    "or the output of 'srcproof log consistency': a consistency proof from\n"
+    "the last checkpoint this witness cosigned). The witness checks the log\n"
+    "signature and, using its state FILE, refuses a rollback, another tree\n"
+    "of a size it already cosigned, or a checkpoint that is not consistent\n"
+    "with its last one (a fork): exit 1. On success the state is updated,\n"
+    "then the checkpoint with the new cosignature (C2SP tlog-cosignature\n"
+    "v1) is written.\n"
+    "\n"
+    "options:\n"
+    "  --key WITNESSKEY    the witness's Ed25519 private key\n"
+    "  --name NAME         the witness's key name, e.g. witness.example/w1\n"
+    "  --state FILE        the witness's state (created if missing)\n"
+    "  --log-key PUB       the log's key (vkey, file, or PEM)\n"
+    "  -o, --output FILE   write the cosigned checkpoint (default: stdout)\n"
+    "  --time T            cosignature time (@SECONDS or RFC 3339; tests)\n"
+    "  --passphrase-fd N   read the key's passphrase from descriptor N\n"
+    "  --json              one JSON document on stdout (needs -o)\n"
+    "  -q, --quiet         print nothing on success\n"
+    "  -h, --help          this help\n";
+
+/*
+ * The origin line of a checkpoint or add-checkpoint request, to name a PEM
+ * log key (a log's key name is its origin); NULL when there is none.
+ */
+static const char *
+request_origin(const sp_buf *in, char *out, size_t size)
+{
+	const char *p = in->ptr, *end = in->ptr + in->size, *nl;
+
+	if (in->size >= 4 && memcmp(p, "old ", 4) == 0) {
+		const char *sep = strstr(p, "\n\n");
+
+		if (sep == NULL)
+			return NULL;
+		p = sep + 2;
+	}
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (nl == NULL || nl == p || (size_t)(nl - p) >= size)
+		return NULL;
+	memcpy(out, p, (size_t)(nl - p));
+	out[nl - p] = '\0';
+	return out;
+}
+
+static int
+log_cosign(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"key", required_argument, NULL, OPT_KEY},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"state", required_argument, NULL, OPT_STATE},
+	    {"log-key", required_argument, NULL, OPT_LOG_KEY},
+	    {"output", required_argument, NULL, 'o'},
+	    {"time", required_argument, NULL, OPT_TIME},
+	    {"passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD},
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	struct cli_secret secret = CLI_SECRET_INIT;
+	sp_tlog_witness_opts wo = SP_TLOG_WITNESS_OPTS_INIT;
+	const char *logkey = NULL, *output = NULL;
+	char origin[1024];
+	sp_tlog_verifier *lk = NULL;
+	sp_tlog_checkpoint *cp = NULL;
+	sp_buf in = SP_BUF_INIT, out = SP_BUF_INIT;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "o:" CLI_COMMON_SHORTOPTS,
+	            longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, cosign_usage, &exit_now))
+			continue;
+		switch (opt) {
+		case OPT_KEY:
+			wo.keyspec = optarg;
+			break;
+		case OPT_NAME:
+			wo.name = optarg;
+			break;
+		case OPT_STATE:
+			wo.state_path = optarg;
+			break;
+		case OPT_LOG_KEY:
+			logkey = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_TIME:
+			if (sp_time_parse(&wo.timestamp, optarg) < 0 ||
+			    wo.timestamp <= 0)
+				return cli_usage_error("log cosign",
+				    "--time needs @SECONDS or "
+				    "YYYY-MM-DDTHH:MM:SSZ, not '%s'",
+				    optarg);
+			break;
+		case OPT_PASSPHRASE_FD:
+			if (cli_secret_parse_fd(&secret, "log cosign", optarg))
+				return CLI_EXIT_USAGE;
+			break;
+		default:
+			return cli_bad_option("log cosign", argv);
+		}
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind + 1 != argc)
+		return cli_usage_error("log cosign", "expected one REQUEST");
+	if (wo.keyspec == NULL || wo.name == NULL || wo.state_path == NULL ||
+	    logkey == NULL)
+		return cli_usage_error("log cosign",
+		    "--key, --name, --state and --log-key are required");
+	if (common.json && (output == NULL || strcmp(output, "-") == 0))
+		return cli_usage_error(
+		    "log cosign", "--json needs -o FILE (stdout is the JSON)");
+	wo.passphrase = cli_secret_cb;
+	wo.passphrase_payload = &secret;
+	if (read_input(ctx, &in, argv[optind], SP_TLOG_PROOF_MAX_SIZE) < 0 ||
+	    sp_tlog_verifier_load(ctx, &lk, logkey, SP_TLOG_SIG_ED25519,
+	        request_origin(&in, origin, sizeof(origin))) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	wo.log_key = lk;
+	if (sp_tlog_witness_cosign(ctx, &wo, in.ptr, in.size, &out) < 0 ||
+	    sp_tlog_checkpoint_parse(ctx, &cp, out.ptr, out.size) < 0 ||
+	    write_output(ctx, output, &out) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json)
+		rc = cli_json_print(
+		    json_pack("{s:s, s:s, s:I, s:o, s:s}", "witness", wo.name,
+		        "origin", sp_tlog_checkpoint_origin(cp), "size",
+		        (json_int_t)sp_tlog_checkpoint_size(cp), "root",
+		        b64_json(sp_tlog_checkpoint_root(cp), 32), "output",
+		        output),
+		    "log-cosign");
+	else if (!common.quiet && output != NULL && strcmp(output, "-") != 0) {
+		printf("cosigned '");
+		cli_print_untrusted(stdout, sp_tlog_checkpoint_origin(cp));
+		printf(
+		    "' at size %" PRIu64 " as ", sp_tlog_checkpoint_size(cp));
+		cli_print_untrusted(stdout, wo.name);
+		fputc('\n', stdout);
+	}
+out:
+	sp_tlog_checkpoint_free(cp);
+	sp_tlog_verifier_free(lk);
+	sp_buf_dispose(&in);
+	sp_buf_dispose(&out);
+	return rc;
+}
+
+/* ---- check and vkey
+ * ----------------------------------------------------------------
+ */
+
+static const char check_usage[] =
+    "usage: srcproof log check DIR [--json] [-q]\n"
+    "\n"
+    "Audit the whole log: the checkpoint's signature, every tile and entry\n"
+    "bundle it needs (present, of the right size), every entry (a srcproof\n"
+    "entry hashing to its tile), every tile hashing into the level above,\n"
+    "and the root. Exit 1 on a mismatch, 3 on missing or damaged files.\n"
+    "\n"
+    "options:\n"
+    "  --json              one JSON document on stdout\n"
+    "  -q, --quiet         print nothing on success\n"
+    "  -h, --help          this help\n";
+
+static int
+log_check(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	sp_tlog *log = NULL;
+	sp_tlog_check_result r;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(
+	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, check_usage, &exit_now))
+			continue;
+		return cli_bad_option("log check", argv);
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind + 1 != argc)
+		return cli_usage_error("log check", "expected one DIR");
+	if (sp_tlog_open(ctx, &log, argv[optind]) < 0 ||
+	    sp_tlog_check(ctx, log, &r) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json)
+		rc = cli_json_print(
+		    json_pack("{s:b, s:I, s:I, s:I, s:I}", "ok", 1, "size",
+		        (json_int_t)r.size, "tiles", (json_int_t)r.tiles,
+		        "bundles", (json_int_t)r.bundles, "entries",
+		        (json_int_t)r.entries),
+		    "log-check");
+	else if (!common.quiet)
+		printf("log ok: %" PRIu64 " entries, %" PRIu64
+		       " tiles, %" PRIu64 " entry bundles checked\n",
+		    r.entries, r.tiles, r.bundles);
+out:
+	sp_tlog_close(log);
+	return rc;
+}
+
+static const char vkey_usage[] =
+    "usage: srcproof log vkey --key KEY --name NAME [--cosignature]\n"
+    "                         [--passphrase-fd N] [--json]\n"
+    "\n"
+    "Print the note verifier key (vkey) of an Ed25519 key: a log key\n"
+    "(signature type 0x01) or, with --cosignature, a witness key (0x04).\n"
+    "Give vkeys to 'log verify --log-key/--witness'.\n"
+    "\n"
+    "options:\n"
+    "  --key KEY           the private key\n"
+    "  --name NAME         the key name (a log's origin, a witness's name)\n"
+    "  --cosignature       a witness key (tlog-cosignature v1)\n"
+    "  --passphrase-fd N   read the key's passphrase from descriptor N\n"
+    "  --json              one JSON document on stdout\n"
+    "  -h, --help          this help\n";
+
+static int
+log_vkey(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	    {"key", required_argument, NULL, OPT_KEY},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"cosignature", no_argument, NULL, OPT_COSIGNATURE},
+	    {"passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD},
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	struct cli_secret secret = CLI_SECRET_INIT;
+	const char *key = NULL, *name = NULL;
+	int type = SP_TLOG_SIG_ED25519;
+	sp_buf v = SP_BUF_INIT;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(
+	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, vkey_usage, &exit_now))
+			continue;
+		switch (opt) {
+		case OPT_KEY:
+			key = optarg;
+			break;
+		case OPT_NAME:
+			name = optarg;
+			break;
+		case OPT_COSIGNATURE:
+			type = SP_TLOG_SIG_COSIGNATURE;
+			break;
+		case OPT_PASSPHRASE_FD:
+			if (cli_secret_parse_fd(&secret, "log vkey", optarg))
+				return CLI_EXIT_USAGE;
+			break;
+		default:
+			return cli_bad_option("log vkey", argv);
+		}
+	}
+	if (exit_now >= 0)
+		return exit_now;
+	if (optind != argc)
+		return cli_usage_error(
+		    "log vkey", "unexpected argument '%s'", argv[optind]);
+	if (key == NULL || name == NULL)
+		return cli_usage_error(
+		    "log vkey", "--key KEY and --name NAME are required");
+	if (sp_tlog_vkey_from_key(
+	        ctx, &v, key, name, type, cli_secret_cb, &secret) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json)
+		rc = cli_json_print(
+		    json_pack("{s:s}", "vkey", v.ptr), "log-vkey");
+	else
+		printf("%s\n", v.ptr);
+out:
+	sp_buf_dispose(&v);
+	return rc;
+}
+
+int
+cmd_log(int argc, char **argv, sp_ctx *ctx)
+{
+	static const struct cli_sub subs[] = {
+	    {"init", log_init, "create an empty log in a directory"},
+	    {"append", log_append, "append signed manifests (atomic)"},
+	    {"checkpoint", log_checkpoint,
+	        "print the checkpoint; merge witness cosignatures"},
+	    {"prove", log_prove, "write a self-contained inclusion proof"},
+	    {"consistency", log_consistency,
+	        "prove an old checkpoint is a prefix (for witnesses)"},
+	    {"verify", log_verify,
+	        "verify proofs offline; detect equivocation"},
+	    {"cosign", log_cosign, "cosign a checkpoint as a witness"},
+	    {"check", log_check, "audit every tile, bundle and entry"},
+	    {"vkey", log_vkey, "print the verifier key of a log or witness"},
+	};
+
+	return cli_dispatch("log",
+	    "A transparency log of signed manifests (C2SP tlog-tiles), with\n"
+	    "witness cosignatures and proofs that can be checked offline.",
+	    subs, sizeof(subs) / sizeof(subs[0]), argc, argv, ctx);
+}
