@@ -699,6 +699,12 @@ sp_manifest__parse_limited(sp_ctx *ctx, sp_manifest **out, const char *data,
 		    (unsigned long long)symlinks);
 		goto out;
 	}
+	if (m->files == 0 && m->bytes != 0) {
+		error = sp_err_set(ctx, SP_EPARSE,
+		    "manifest header counts %llu bytes but no file",
+		    (unsigned long long)m->bytes);
+		goto out;
+	}
 	/* Catch-all: only canonical bytes are accepted. */
 	if ((error = sp_manifest_serialize(ctx, m, &again)) < 0)
 		goto out;
