@@ -29,6 +29,8 @@ static const char usage[] =
     "  --diffoscope         also run diffoscope, if installed, into DIR\n"
     "                       (needs --report; never changes the verdict)\n"
     "  --diffoscope-timeout SECONDS  wall-clock limit (default 300)\n"
+    "  --diffoscope-max-output BYTES cap on each output file (default 40 "
+    "MiB)\n"
     "  --max-ranges N       differing ranges to list (default 64)\n"
     "  --json               one JSON document on stdout\n"
     "  -q, --quiet          print only the verdict\n"
@@ -44,6 +46,7 @@ enum {
 	OPT_DIFFOSCOPE,
 	OPT_DIFFOSCOPE_TIMEOUT,
 	OPT_MAX_RANGES,
+	OPT_DIFFOSCOPE_MAX,
 };
 
 static int
@@ -71,6 +74,8 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	    {"diffoscope-timeout", required_argument, NULL,
 	        OPT_DIFFOSCOPE_TIMEOUT},
 	    {"max-ranges", required_argument, NULL, OPT_MAX_RANGES},
+	    {"diffoscope-max-output", required_argument, NULL,
+	        OPT_DIFFOSCOPE_MAX},
 	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	sp_compare_options opts = SP_COMPARE_OPTIONS_INIT;
 	struct cli_common common = {0};
@@ -105,6 +110,14 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 				    "seconds)",
 				    optarg);
 			opts.diffoscope_timeout = (unsigned)n;
+			break;
+		case OPT_DIFFOSCOPE_MAX:
+			if (parse_count(optarg, 1UL << 40, &n) < 0 || n < 4096)
+				return cli_usage_error("compare",
+				    "bad --diffoscope-max-output '%s' (4096 "
+				    "bytes or more)",
+				    optarg);
+			opts.diffoscope_max_output = n;
 			break;
 		case OPT_MAX_RANGES:
 			if (parse_count(optarg, 1000000, &n) < 0)

@@ -34,6 +34,7 @@ struct sp_compare_result {
 	sp_compare_summary sum;
 	char *reason;
 	char *error;
+	char *hint;
 	json_t *doc;
 };
 
@@ -948,8 +949,9 @@ compare_elf(job *j)
 		         json_pack("{s:I, s:I, s:s, s:b, s:o}", "offset",
 		             (json_int_t)ks.sig_off, "length",
 		             (json_int_t)ks.sig_len, "digest_algorithm",
-		             EVP_MD_get0_name(md), "valid_over_rebuilt", sig_ok,
-		             "error", strj(why)))) < 0)
+		             OBJ_nid2ln(EVP_MD_get_type(md)),
+		             "valid_over_rebuilt", sig_ok, "error",
+		             strj(why)))) < 0)
 			goto out;
 		j->nsig = 1;
 		j->nsig_ok = sig_ok ? 1 : 0;
@@ -1138,7 +1140,7 @@ finish_doc(job *j, const char *shipped, const char *rebuilt)
 	         json_pack("{s:s, s:s, s:s}", "code",
 	             sp_error_name(s->error_code), "message",
 	             res->error ? res->error : "", "hint",
-	             sp_ctx_errhint(j->ctx)))) < 0)
+	             res->hint ? res->hint : ""))) < 0)
 		return error;
 	return 0;
 }
@@ -1213,6 +1215,8 @@ done:
 		free(res->error);
 		res->error = strdup(sp_ctx_errmsg(ctx));
 		res->sum.error = res->error;
+		free(res->hint);
+		res->hint = strdup(sp_ctx_errhint(ctx));
 		free(res->reason);
 		res->reason = strdup("the comparison could not be completed");
 		res->sum.reason = res->reason;
@@ -1247,8 +1251,11 @@ done:
 	}
 	if ((error = finish_doc(&j, shipped, rebuilt)) < 0)
 		goto out;
-	if (cmp_error < 0)
+	if (cmp_error < 0) {
 		sp_err_set(ctx, cmp_error, "%s", res->error ? res->error : "");
+		if (res->hint != NULL && res->hint[0] != '\0')
+			sp_err_hint(ctx, "%s", res->hint);
+	}
 	*out = res;
 	res = NULL;
 out:
@@ -1271,6 +1278,7 @@ sp_compare_result_free(sp_compare_result *res)
 		return;
 	free(res->reason);
 	free(res->error);
+	free(res->hint);
 	json_decref(res->doc);
 	free(res);
 }

@@ -58,6 +58,14 @@ now_s(void)
 }
 
 static bool
+at_cap(const char *path, uint64_t cap)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (uint64_t)st.st_size >= cap;
+}
+
+static bool
 nonempty(const char *path)
 {
 	struct stat st;
@@ -157,6 +165,8 @@ cmp_run_diffoscope(sp_ctx *ctx, json_t **out, const char *shipped,
 	rmdir(tmp);
 	if (timed_out)
 		status = "timeout";
+	else if (at_cap(txt, cap) || at_cap(js, cap) || at_cap(logp, cap))
+		status = "output-cap";
 	else if (WIFSIGNALED(wst) && WTERMSIG(wst) == SIGXFSZ)
 		status = "output-cap";
 	else if (WIFSIGNALED(wst))

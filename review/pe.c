@@ -330,8 +330,10 @@ name_text(const X509_NAME *n)
 
 	if (b == NULL)
 		return NULL;
-	if (X509_NAME_print_ex(
-	        b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+	/* UTF-8, no RFC 2253 escaping: cmp_clean escapes what matters. */
+	if (X509_NAME_print_ex(b, n, 0,
+	        XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
+	            ASN1_STRFLGS_UTF8_CONVERT) >= 0) {
 		len = BIO_get_mem_data(b, &data);
 		if (len >= 0)
 			out = cmp_clean(data, (size_t)len, 1024);

@@ -1,0 +1,50 @@
+# srcproof compare on ELF files: build paths, -ffile-prefix-map, a .text
+# change, kernel module signature trailers, malformed ELF.
+. "$SP_SOURCE_DIR/tests/lib/e2e.sh"
+F=$(bash "$SP_SOURCE_DIR/tests/fixtures/make_elf.sh" "${SP_BINARY_DIR:-$T}/fixtures/elf") ||
+	fail "cannot build the ELF fixtures"
+
+# Two directories, no prefix map: only build-id and debuglink CRC differ.
+expect_rc 1 sp compare --json "$F/a.elf" "$F/b.elf"
+jq -e '.verdict == "EXPLAINED_DIFFERENCE" and (.match | not) and .method == "elf"
+  and .ranges_total == 2 and .bytes_differing == 24 and all(.ranges[]; .explained)
+  and (.ranges | map(.region) | sort) == ["CRC32 (.gnu_debuglink)", "build-id (.note.gnu.build-id)"]
+  and .elf.shipped_build_id != .elf.rebuilt_build_id' "$T/out" >/dev/null ||
+	fail "build-path difference not explained"
+# With -ffile-prefix-map: identical.
+expect_rc 0 sp compare -q "$F/ma.elf" "$F/mb.elf"
+[ "$(cat "$T/out")" = IDENTICAL ] || fail "prefix-mapped builds not identical"
+# A .text change: DIFFERENT, mapped to .text.
+expect_rc 1 sp compare "$F/mb.elf" "$F/mc.elf"
+expect_grep '^verdict +DIFFERENT' "$T/out"
+expect_grep "section '\.text'" "$T/out"
+expect_grep 'build-id .*\[explained\]' "$T/out"
+
+# Kernel module signature trailer: stripped, verified over the rebuild.
+expect_rc 0 sp compare --json "$F/mod.signed.ko" "$F/mod.ko"
+jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE" and .method == "elf-module-signature"
+  and .module_signature.valid_over_rebuilt and .module_signature.digest_algorithm == "sha256"
+  and .normalized.size == .rebuilt.size' "$T/out" >/dev/null ||
+	fail "signed module not matched"
+expect_rc 0 sp compare -q "$F/mod.attr.ko" "$F/mod.ko"
+expect_rc 1 sp compare "$F/mod.badsig.ko" "$F/mod.ko"
+expect_grep 'does not verify over the rebuilt module' "$T/out"
+expect_rc 1 sp compare "$F/mod.nocert.ko" "$F/mod.ko"
+expect_grep 'signer certificate not in the signature' "$T/out"
+expect_rc 1 sp compare -q "$F/mod.signed.ko" "$F/mod2.ko"
+# Rebuilt file signed too: its trailer is stripped.
+expect_rc 0 sp compare -q "$F/mod.signed.ko" "$F/mod.attr.ko"
+
+# Malformed: ERROR, exit 3.
+bad() {
+	expect_rc 3 sp compare "$F/$1" "$F/$2"
+	expect_grep '^verdict +ERROR' "$T/out"
+	expect_grep "^srcproof: error: .*$3" "$T/err"
+}
+bad bad_trunc.elf ma.elf 'truncated ELF header'
+bad bad_shoff.elf ma.elf 'section header table offset 4000000000 lies outside the file'
+bad bad_secoff.elf ma.elf "section 1 '.*' \(offset 4000000000, .*\) lies outside the file"
+bad bad_siglen.ko mod.ko 'module signature length 4294967295 does not fit'
+bad bad_sigtype.ko mod.ko 'module signature of type 1 is not PKCS#7'
+bad bad_sigder.ko mod.ko 'malformed PKCS#7 module signature'
+echo "compare_elf: ok"
