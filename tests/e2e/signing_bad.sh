@@ -6,9 +6,9 @@ sp key generate -o a.key --no-passphrase -q || fail keygen
 sp key generate -o b.key --no-passphrase -q || fail keygen
 printf 'payload one\n' >one
 printf 'payload two\n' >two
-sp sign one --key a.key -q || fail sign
+sp sign one --key a.key --time 2026-01-01T00:00:00Z -q || fail sign
 sp sign two --key a.key -q || fail sign
-sp sign one --key b.key -o one.b.sig -q || fail sign
+sp sign one --key b.key -o one.b.sig --time 2026-01-01T00:00:00Z -q || fail sign
 expect_rc 0 sp verify-sig one --pubkey a.key.pub
 
 # Rewrite the envelope with jq.

@@ -133,47 +133,6 @@ sp policy sign p4.json --key r2.key -q
 sp policy sign p4.json --key r3.key -q
 expect_rc 1 sp policy verify p1.json p2.json p4.json
 expect_grep 'policy version 4 does not follow version 2' "$T/err"
-# Tampered policy body: the root signatures no longer verify.
-body=$(jq -j .payload p1.json | base64 -d | sed 's/"threshold":2/"threshold":1/g' | base64 -w0)
-jq --arg b "$body" '.payload = $b' p1.json >p1-tampered.json
-expect_rc 1 sp policy verify p1-tampered.json --at 2026-02-01
-expect_grep '0 of 1 required valid signatures \(2 bad signatures, 1 signature by an unknown key\)' "$T/err"
-
-# Malformed policies: exit 3 with the reason.
-bad_body() {
-	jq -j .payload p1.json | base64 -d | jq "$1" | base64 -w0 >body.b64
-	jq --rawfile b body.b64 '.payload = $b' p1.json >bad.json
-}
-bad_body '.version = 0'
-expect_rc 3 sp policy verify bad.json
-expect_grep "policy 'bad.json': the policy needs an integer version >= 1" "$T/err"
-bad_body '.keys[0].id = "'"$(printf '%064d' 0)"'"'
-expect_rc 3 sp policy verify bad.json
-expect_grep 'is not the sha256 of its public key' "$T/err"
-bad_body '.keys[0].algorithm = "rsa-3072"'
-expect_rc 3 sp policy verify bad.json
-expect_grep "algorithm 'rsa-3072' does not match the key" "$T/err"
-bad_body '.roles.release.keyids |= .[1:]'
-expect_rc 3 sp policy verify bad.json
-expect_grep "role 'release': keyids do not list exactly the keys" "$T/err"
-bad_body '.keys |= reverse'
-expect_rc 3 sp policy verify bad.json
-expect_grep 'not sorted by id' "$T/err"
-bad_body '.expires = "tomorrow"'
-expect_rc 3 sp policy verify bad.json
-expect_grep "the policy's expires is not a UTC time" "$T/err"
-bad_body '.roles.boss = {"threshold": 1, "keyids": []}'
-expect_rc 3 sp policy verify bad.json
-expect_grep 'unknown role' "$T/err"
-bad_body 'del(.root)'
-expect_rc 3 sp policy verify bad.json
-expect_grep "the policy has no 'root'" "$T/err"
-printf '{"_type":"https://srcproof.dev/policy/v1","version":1,"version":2}' | base64 -w0 >body.b64
-jq --rawfile b body.b64 '.payload = $b' p1.json >bad.json
-expect_rc 3 sp policy verify bad.json
-expect_grep 'duplicate object key' "$T/err"
-expect_rc 3 sp policy verify m.sig
-expect_grep "not a policy: payload type 'application/vnd.in-toto\+json'" "$T/err"
 expect_rc 2 sp policy frobnicate
 expect_grep "unknown command 'policy frobnicate'" "$T/err"
 expect_rc 0 sp policy --help
