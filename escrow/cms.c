@@ -1149,9 +1149,11 @@ sp_cms_reader_open(sp_ctx *ctx, sp_cms_reader **out, int fd, const char *name,
 		goto out;
 	}
 	if (CMS_decrypt_set1_pkey_and_peer(cr->cms, pkey, cert, NULL) != 1) {
-		ossl_reason(why, sizeof(why));
+		ERR_clear_error();
 		error = sp_err_set(ctx, SP_EVERIFY,
-		    "'%s' is not encrypted to this key: %s", name, why);
+		    "'%s' is not encrypted to this key (no recipient matches "
+		    "it%s)",
+		    name, cert != NULL ? " and its certificate" : "");
 		sp_err_hint(ctx, "use the private key of one of the bundle's "
 		                 "recipients (--key), and its certificate "
 		                 "(--cert)");

@@ -512,7 +512,10 @@ write_file_member(struct packer *p, const struct plan *e, unsigned char *chunk)
 		    strerror(errno));
 		goto out;
 	}
-	if (e->entry != NULL && (uint64_t)st.st_size != e->entry->size) {
+	/* Parsed manifests do not record sizes: the digest
+	 * decides. */
+	if (e->entry != NULL && e->entry->size != SP_MANIFEST_SIZE_UNKNOWN &&
+	    (uint64_t)st.st_size != e->entry->size) {
 		error = sp_err_set(ctx, SP_EVERIFY,
 		    "'%s' changed while it was being packed (size)", e->path);
 		goto out;

@@ -572,6 +572,7 @@ read_member(struct pass *p, struct archive_entry *e)
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.name = (char *)name;
 		tmp.name_len = strlen(name);
+		tmp.size = size;
 	} else {
 		if ((error = table_push(p, name, kind, size, target, &m)) < 0)
 			return error;
@@ -723,7 +724,8 @@ run(struct pass *p)
 	locale_t cloc, old;
 	int r, error = 0;
 
-	if ((cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0)) == (locale_t)0)
+	if ((cloc = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0)) ==
+	    (locale_t)0)
 		return sp_err_set(p->ctx, SP_ENOMEM, "out of memory");
 	old = uselocale(cloc);
 	if ((p->a = archive_read_new()) == NULL ||
@@ -750,7 +752,7 @@ run(struct pass *p)
 		                  archive_error_string(p->a)
 		                      ? archive_error_string(p->a)
 		                      : "unknown format");
-		goto out;
+		goto fail;
 	}
 	for (;;) {
 		r = archive_read_next_header(p->a, &e);

@@ -89,7 +89,7 @@ sp_tarw_open(sp_ctx *ctx, sp_tarw **out, const sp_tarw_options *opts,
 	w->payload = payload;
 	w->mtime = opts->mtime;
 	sp_buf_init(&w->name, SP_ESCROW_MAX_NAME + 64);
-	w->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	w->cloc = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0);
 	w->a = archive_write_new();
 	w->e = archive_entry_new();
 	w->md = EVP_MD_CTX_new();

@@ -156,7 +156,8 @@ check_source(
 		j++;
 		if ((mem->kind == SP_MEMBER_SYMLINK) !=
 		        (e->type == SP_MANIFEST_SYMLINK) ||
-		    mem->size != e->size ||
+		    (e->size != SP_MANIFEST_SIZE_UNKNOWN &&
+		        mem->size != e->size) ||
 		    !sp_ct_equal(mem->sha256, e->sha256, 32) ||
 		    (e->type == SP_MANIFEST_SYMLINK &&
 		        (mem->target == NULL || e->link_target == NULL ||
