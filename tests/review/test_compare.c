@@ -378,6 +378,54 @@ test_review_pe__authenticode_by_pieces(void **state)
 	json_decref(fs.list);
 }
 
+/*
+ * Authenticode digests of the committed seed fuzz/corpora/fuzz_pe/
+ * minimal64.exe as osslsigncode 2.9 computed them (an independent
+ * implementation), and its PE checksum: docs/spec/compare.md.
+ */
+static void
+test_review_pe__osslsigncode_vectors(void **state)
+{
+	static const char want256[] =
+	    "e5cdc6bc0336531bfcb52f8b8148803887c48c4cd57744622cb3e6a939240bdb";
+	static const char want1[] = "66f58dbfc43af88ca9d082de41eac8b3d1b4970f";
+	char path[1024], hex[2 * EVP_MAX_MD_SIZE + 1];
+	sp_buf data = SP_BUF_INIT;
+	cmp_file f;
+	pe_image pe;
+	cmp_findings fs = {NULL, 0};
+	pe_auth_hash h;
+	pe_csum cs;
+	int nids[2] = {NID_sha256, NID_sha1};
+	uint8_t d[EVP_MAX_MD_SIZE];
+	unsigned dl = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fuzz/corpora/fuzz_pe/minimal64.exe",
+	    SP_SOURCE_DIR);
+	assert_int_equal(sp_read_file(ctx, &data, path, 1 << 20, 0), 0);
+	assert_int_equal(data.size, 1024);
+	cmp_file_mem(&f, "minimal64.exe", data.ptr, data.size);
+	assert_int_equal(pe_parse(ctx, &pe, &f, &fs, NULL), 0);
+	assert_int_equal(pe_auth_hash_init(ctx, &h, &pe, nids, 2), 0);
+	assert_int_equal(pe_auth_hash_update(
+	                     ctx, &h, 0, (const uint8_t *)data.ptr, data.size),
+	    0);
+	assert_int_equal(pe_auth_hash_final(ctx, &h, NID_sha256, d, &dl), 0);
+	sp_hex_encode(hex, d, dl);
+	assert_string_equal(hex, want256);
+	assert_int_equal(pe_auth_hash_final(ctx, &h, NID_sha1, d, &dl), 0);
+	sp_hex_encode(hex, d, dl);
+	assert_string_equal(hex, want1);
+	pe_auth_hash_dispose(&h);
+	pe_csum_init(&cs);
+	pe_csum_update(&cs, (const uint8_t *)data.ptr, data.size);
+	assert_int_equal(pe_csum_final(&cs), 0xc34c);
+	pe_dispose(&pe);
+	json_decref(fs.list);
+	sp_buf_dispose(&data);
+}
+
 /* ---- ELF -------------------------------------------------------------------
  */
 
@@ -801,6 +849,7 @@ main(void)
 	    cmocka_unit_test(test_review_pe__certificate_table_walk),
 	    cmocka_unit_test(test_review_pe__checksum),
 	    cmocka_unit_test(test_review_pe__authenticode_by_pieces),
+	    cmocka_unit_test(test_review_pe__osslsigncode_vectors),
 	    cmocka_unit_test(test_review_elf__all_classes_and_byte_orders),
 	    cmocka_unit_test(test_review_elf__refuses_bogus_offsets),
 	    cmocka_unit_test(test_review_kmod__trailer),
