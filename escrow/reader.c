@@ -267,7 +267,7 @@ target_ok(const char *name, const char *target)
 }
 
 static int
-check_name(struct pass *p, const char *full, const char **name_out)
+check_name(struct pass *p, const char *full, bool dir, const char **name_out)
 {
 	const char *name;
 	size_t len, comps = 1, i;
@@ -286,6 +286,9 @@ check_name(struct pass *p, const char *full, const char **name_out)
 		    full);
 	name = full + PREFIX_LEN;
 	len = strlen(name);
+	/* A directory member's trailing '/' (refused by type later). */
+	if (dir && len > 1 && name[len - 1] == '/')
+		len--;
 	for (i = 0; i < len; i++) {
 		if (name[i] == '/')
 			comps++;
@@ -548,7 +551,8 @@ read_member(struct pass *p, struct archive_entry *e)
 	unsigned int olen = 0;
 	int error;
 
-	if ((error = check_name(p, archive_entry_pathname(e), &name)) < 0 ||
+	if ((error = check_name(p, archive_entry_pathname(e),
+	         archive_entry_filetype(e) == AE_IFDIR, &name)) < 0 ||
 	    (error = check_entry(p, e, name, &slot, &kind, &target)) < 0)
 		return error;
 	size = kind == SP_MEMBER_SYMLINK ? 0 : (uint64_t)archive_entry_size(e);
