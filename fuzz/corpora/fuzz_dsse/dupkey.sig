@@ -1,0 +1,1 @@
+{"payloadType":"a","payloadType":"b"}

@@ -1,0 +1,1 @@
+{"payloadType":"a","payload":"QQ==","signatures":[{"keyid":"","sig":"AA=="}]}
