@@ -587,7 +587,7 @@ escrow_verify(int argc, char **argv, sp_ctx *ctx)
 			    sp_escrow_status_name(res.checks[i].status));
 			cli_print_untrusted(stdout, res.checks[i].detail);
 			if (!res.checks[i].required &&
-			    res.checks[i].status != SP_ESCROW_PASS)
+			    res.checks[i].status == SP_ESCROW_NOT_CHECKED)
 				printf(" (not required)");
 			putchar('\n');
 		}

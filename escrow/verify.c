@@ -569,24 +569,19 @@ sp_escrow_verify(sp_ctx *ctx, const char *bundle,
 	}
 
 checks_done:
+	/* A FAIL always fails the bundle; a required check must PASS. */
 	res->ok = true;
 	for (i = 0; i < SP_ESCROW_CHECK_COUNT; i++) {
 		const sp_escrow_check *c = &res->checks[i];
 
-		if (!c->required)
+		if (c->status == SP_ESCROW_PASS ||
+		    (c->status == SP_ESCROW_NOT_CHECKED && !c->required))
 			continue;
-		if (c->status == SP_ESCROW_FAIL ||
-		    (c->status == SP_ESCROW_NOT_CHECKED &&
-		        (o->strict || i == SP_ESCROW_CHECK_ARCHIVE ||
-		            i == SP_ESCROW_CHECK_INDEX ||
-		            i == SP_ESCROW_CHECK_MANIFEST ||
-		            i == SP_ESCROW_CHECK_SOURCE))) {
-			if (res->ok)
-				error = sp_err_set(ctx, SP_EVERIFY,
-				    "bundle '%s' failed verification: %s: %s",
-				    bundle, c->name, c->detail);
-			res->ok = false;
-		}
+		if (res->ok)
+			error = sp_err_set(ctx, SP_EVERIFY,
+			    "bundle '%s' failed verification: %s: %s", bundle,
+			    c->name, c->detail);
+		res->ok = false;
 	}
 	if (res->ok)
 		sp_err_clear(ctx);

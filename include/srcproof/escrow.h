@@ -238,7 +238,8 @@ typedef enum sp_escrow_check_id {
 typedef struct sp_escrow_check {
 	const char *name; /**< stable name, e.g. "index" (static) */
 	sp_escrow_check_status status;
-	bool required; /**< a FAIL (or, strict, NOT CHECKED) fails the bundle */
+	/** Must PASS: NOT CHECKED fails the bundle (a FAIL always does). */
+	bool required;
 	char detail[SP_ERRMSG_MAX]; /**< why; may quote bundle text (escape) */
 } sp_escrow_check;
 
