@@ -468,6 +468,20 @@ sha_lower_bound(const struct ledger_ref *refs, size_t n, const uint8_t *md)
 	return lo;
 }
 
+bool
+sp_review__sha_reviewed(const sp_review_coverage *cov, const uint8_t *sha256)
+{
+	const struct ledger_ref *bysha = cov->refs;
+	size_t i = sha_lower_bound(bysha, cov->nbypath, sha256);
+
+	for (; i < cov->nbypath &&
+	       memcmp(bysha[i].e->sha256, sha256, SP_SHA256_LEN) == 0;
+	     i++)
+		if (bysha[i].e->verdict != SP_REVIEW_NOT_REVIEWED)
+			return true;
+	return false;
+}
+
 /* A growable scratch array of ranges. */
 struct range_vec {
 	sp_review_range *r;

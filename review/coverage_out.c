@@ -307,8 +307,8 @@ json_text(const char *s, size_t len)
 	return j;
 }
 
-static json_t *
-att_json(const sp_review_att_info *in)
+json_t *
+sp_review__att_json(const sp_review_att_info *in)
 {
 	json_t *o = json_pack("{s:o, s:s, s:o, s:i}", "file",
 	    json_text(in->label, strlen(in->label)), "status",
@@ -437,8 +437,8 @@ sp_review_coverage_json(
 	if (doc == NULL)
 		goto fail;
 	for (i = 0; i < l->natts; i++)
-		if (json_array_append_new(
-		        atts, att_json(sp_review_ledger_info(l, i))) < 0)
+		if (json_array_append_new(atts,
+		        sp_review__att_json(sp_review_ledger_info(l, i))) < 0)
 			goto fail;
 	for (i = 0; i < cov->nfiles; i++)
 		if (json_array_append_new(files,

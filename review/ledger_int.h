@@ -90,6 +90,14 @@ struct sp_review_coverage {
 const struct ledger_ref *sp_review__last_reviewed(
     const sp_review_coverage *cov, const char *path);
 
+/** One attestation's ledger entry as JSON (new reference or NULL). */
+json_t *sp_review__att_json(const sp_review_att_info *in);
+
+/** Was @p sha256 reviewed (any depth, verdict not "not-reviewed") by a
+ * trusted reviewer, under any path? */
+bool sp_review__sha_reviewed(
+    const sp_review_coverage *cov, const uint8_t *sha256);
+
 /** One file of a coverage as JSON (new reference, NULL on ENOMEM). */
 json_t *sp_review__file_json(
     const sp_review_coverage *cov, const sp_review_file *f);

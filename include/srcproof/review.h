@@ -452,12 +452,12 @@ int sp_review_coverage_json(
 typedef struct sp_review_delta_opts {
 	unsigned version;                /**< SP_REVIEW_DELTA_OPTS_VERSION */
 	const sp_manifest *old_manifest; /**< the release reviewed before */
-	/** The ledger of the new release (its manifest is the new one). */
-	const sp_review_ledger *ledger;
-	const char *source;        /**< the new release's source directory */
-	const char *old_source;    /**< the old one's, or NULL */
-	sp_review_depth min_depth; /**< NONE means READ */
-	const char *output;        /**< the pack directory to create */
+	/** Coverage of the new release (its ledger's manifest is the new
+	 * manifest; its required depth is used). */
+	const sp_review_coverage *coverage;
+	const char *source;     /**< the new release's source directory */
+	const char *old_source; /**< the old one's, or NULL */
+	const char *output;     /**< the pack directory to create */
 	/** Largest file read for a diff (default 64 MiB when 0). */
 	uint64_t max_file;
 } sp_review_delta_opts;
@@ -465,8 +465,7 @@ typedef struct sp_review_delta_opts {
 #define SP_REVIEW_DELTA_OPTS_VERSION 1
 #define SP_REVIEW_DELTA_OPTS_INIT                                              \
 	{                                                                      \
-		SP_REVIEW_DELTA_OPTS_VERSION, NULL, NULL, NULL, NULL,          \
-		    SP_REVIEW_DEPTH_READ, NULL, 0                              \
+		SP_REVIEW_DELTA_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, 0  \
 	}
 
 /** Counts of a delta pack. */
