@@ -39,8 +39,9 @@ static const char usage[] =
     "options:\n"
     "  -k, --key KEY        private key file or PKCS#11 URI (pkcs11:...)\n"
     "  -o, --output SIG     envelope file (default: FILE.sig)\n"
-    "  -r, --role ROLE      release (default), update, review, rebuild,\n"
-    "                       witness\n"
+    "  -r, --role ROLE      release, update, review, rebuild or witness\n"
+    "                       (default: update for an update manifest,\n"
+    "                       release otherwise)\n"
     "  --append             add a signature to the existing envelope SIG\n"
     "  --name NAME          subject name (default: FILE's base name)\n"
     "  --time TIME          signed_at, YYYY-MM-DDTHH:MM:SSZ (default: now)\n"
@@ -174,8 +175,8 @@ cmd_sign(int argc, char **argv, sp_ctx *ctx)
 			rc = CLI_EXIT_FAIL;
 			goto out;
 		}
-	} else if (sp_sign_file_statement(ctx, &stmt, file, name,
-	               role ? role : "release", when) < 0) {
+	} else if (sp_sign_file_statement(ctx, &stmt, file, name, role, when) <
+	           0) {
 		rc = cli_fail(ctx);
 		goto out;
 	}
@@ -193,6 +194,10 @@ cmd_sign(int argc, char **argv, sp_ctx *ctx)
 		rc = cli_fail(ctx);
 		goto out;
 	}
+	if (!append && sp_statement_check(ctx, env, md, &info) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
 	if (sp_dsse_serialize(ctx, env, &outbuf) < 0 ||
 	    sp_write_file_atomic(ctx, output, outbuf.ptr, outbuf.size, 0644,
 	        append || force ? 0 : SP_ATOMIC_EXCL) < 0) {
@@ -205,9 +210,7 @@ cmd_sign(int argc, char **argv, sp_ctx *ctx)
 	if (common.json) {
 		rc = cli_json_print(
 		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "file", file,
-		        "sha256", hex, "role",
-		        append ? (info.role ? info.role : "")
-		               : (role ? role : "release"),
+		        "sha256", hex, "role", info.role ? info.role : "",
 		        "keyid", sp_key_id(key), "signature_file", output,
 		        "signatures", (int)sp_dsse_sig_count(env)),
 		    "sign");

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "signing_int.h"
+#include "srcproof/manifest.h"
 #include "srcproof/util.h"
 #include "util_int.h"
 
@@ -86,27 +88,92 @@ out:
 	return error;
 }
 
+/* Prefix that marks a srcproof manifest (any version). */
+#define MANIFEST_PREFIX "# srcproof-manifest"
+
+/*
+ * When @p path is a srcproof manifest (its first line starts with
+ * "# srcproof-manifest"), add predicate.manifest {product, release, kind,
+ * previous} read from it; a file that starts like one but does not parse
+ * is refused.
+ */
+static int
+manifest_fields(sp_ctx *ctx, json_t **out, const char *path)
+{
+	char head[sizeof(MANIFEST_PREFIX) - 1];
+	sp_manifest *m = NULL;
+	json_t *jm;
+	ssize_t n;
+	int fd = -1, error;
+
+	*out = NULL;
+	if ((error = sp_open_read(ctx, &fd, path, SP_OPEN_NOFOLLOW)) < 0)
+		return error;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n != (ssize_t)sizeof(head) ||
+	    memcmp(head, MANIFEST_PREFIX, sizeof(head)) != 0)
+		return 0;
+	if ((error = sp_manifest_load(ctx, &m, path)) < 0) {
+		char msg[SP_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", sp_ctx_errmsg(ctx));
+		return sp_err_set(ctx, error,
+		    "'%s' starts like a srcproof manifest but does not parse: "
+		    "%s",
+		    path, msg);
+	}
+	jm = json_pack("{s:s?, s:s?, s:s, s:s?}", "product",
+	    sp_manifest_product(m), "release", sp_manifest_release(m), "kind",
+	    sp_manifest_kind_name(sp_manifest_kind_of(m)), "previous",
+	    sp_manifest_previous(m));
+	if (jm == NULL)
+		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+	*out = jm;
+	sp_manifest_free(m);
+	return error;
+}
+
 int
 sp_sign_file_statement(sp_ctx *ctx, sp_buf *out, const char *path,
     const char *name, const char *role, int64_t when)
 {
 	uint8_t md[SP_SHA256_LEN];
 	char hex[SP_SHA256_HEX_LEN + 1], ts[SP_TIME_STR_LEN];
-	json_t *st = NULL, *pred;
+	json_t *st = NULL, *pred = NULL, *jm = NULL;
+	const char *kind;
 	int error;
 
 	if (!sp_is_clean_utf8(name, strlen(name)) || name[0] == '\0')
 		return sp_err_set(ctx, SP_EINVALID,
 		    "subject name '%s' is not clean UTF-8", name);
-	if (!sp_sign_role_is_known(role) || strcmp(role, "root") == 0)
-		return sp_err_set(ctx, SP_EINVALID, "unknown role '%s'", role);
+	if ((error = manifest_fields(ctx, &jm, path)) < 0)
+		goto out;
+	if (role == NULL) {
+		/* An update manifest is signed for role update by default. */
+		kind =
+		    jm ? json_string_value(json_object_get(jm, "kind")) : NULL;
+		role = kind != NULL && strcmp(kind, "update") == 0 ? "update"
+		                                                   : "release";
+	}
+	if (!sp_sign_role_is_known(role) || strcmp(role, "root") == 0) {
+		error = sp_err_set(ctx, SP_EINVALID, "unknown role '%s'", role);
+		goto out;
+	}
 	if ((error = sp_sha256_file(ctx, md, NULL, path)) < 0)
-		return error;
+		goto out;
 	sp_hex_encode(hex, md, sizeof(md));
-	if (sp_time_format(ts, when) < 0)
-		return sp_err_set(ctx, SP_EINVALID, "time out of range");
+	if (sp_time_format(ts, when) < 0) {
+		error = sp_err_set(ctx, SP_EINVALID, "time out of range");
+		goto out;
+	}
 	pred = json_pack("{s:s, s:s}", "role", role, "signed_at", ts);
-	st = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:o}", "_type",
+	if (pred == NULL ||
+	    (jm != NULL && json_object_set(pred, "manifest", jm) < 0)) {
+		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	st = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:O}", "_type",
 	    SP_INTOTO_STATEMENT_V1, "subject", "name", name, "digest", "sha256",
 	    hex, "predicateType", SP_SIGN_PREDICATE_V1, "predicate", pred);
 	if (st == NULL) {
@@ -116,6 +183,8 @@ sp_sign_file_statement(sp_ctx *ctx, sp_buf *out, const char *path,
 	error = sp_sign__json_dump(ctx, out, st, 0, "the statement");
 out:
 	json_decref(st);
+	json_decref(pred);
+	json_decref(jm);
 	return error;
 }
 

@@ -428,4 +428,40 @@ int sp_statement_check(sp_ctx *ctx, const sp_dsse *env, const uint8_t *digest,
 /** Release what @p info holds; safe on a zeroed or disposed info. */
 void sp_statement_info_dispose(sp_statement_info *info);
 
+/* ---- signed update chains --------------------------------------------------
+ */
+
+/** Why a signed chain was refused. */
+typedef enum sp_chain_fail {
+	SP_CHAIN_OK = 0,
+	SP_CHAIN_FAIL_POLICY = 1, /**< the policy chain does not verify */
+	SP_CHAIN_FAIL_FREEZE = 2, /**< the policy expired (stale) */
+	SP_CHAIN_FAIL_INPUT = 3,  /**< a manifest or envelope is unreadable */
+	SP_CHAIN_FAIL_SIGNATURE = 4, /**< a link's signature does not verify */
+	SP_CHAIN_FAIL_MIX = 5,       /**< a link is for another product */
+	SP_CHAIN_FAIL_ROLLBACK = 6, /**< a link signed before its predecessor */
+} sp_chain_fail;
+
+/** Outcome of sp_sign_verify_manifest_chain. */
+typedef struct sp_sign_chain_result {
+	sp_chain_fail kind;
+	size_t failed_at;        /**< index of the failing link, or SIZE_MAX */
+	uint64_t policy_version; /**< policy used, when verified */
+} sp_sign_chain_result;
+
+/**
+ * Verify the signatures of an update chain of manifests (the links
+ * themselves are checked by sp_manifest_chain_check): the policy chain
+ * @p policies (pinned first) must verify and not have expired at @p at
+ * (else "freeze"); every manifest @p paths[i] must be signed, in
+ * @p sigpaths[i], for role "release" or "update" (its kind) by the
+ * policy's threshold, over its exact digest; every manifest must be of the
+ * policy's product and of the first one's (else "mix-and-match"); signing
+ * times must not go backwards along the chain (else "rollback").
+ * @return 0, SP_EVERIFY (message starts with the reason), or an input error
+ */
+int sp_sign_verify_manifest_chain(sp_ctx *ctx, const char *const *paths,
+    const char *const *sigpaths, size_t n, sp_policy *const *policies,
+    size_t npolicies, int64_t at, sp_sign_chain_result *result) SP_WUR;
+
 #endif
