@@ -1191,6 +1191,172 @@ out:
 	return rc;
 }
 
+/* ---- report -----------------------------------------------------------------
+ */
+
+static const char report_usage[] =
+    "usage: srcproof review report MANIFEST [--sig SIG ...]\n"
+    "           [--policy POLICY ... | --pubkey PUB ...] [--at TIME]\n"
+    "           [--attestations ATTESTATION...] [--verdicts VERDICT...]\n"
+    "           [--min-depth D] [--source DIR] [--previous M ...]\n"
+    "           -o DIR [--time TIME] [--json] [-q]\n"
+    "\n"
+    "Write the one-page review report for MANIFEST into the new directory\n"
+    "DIR (report.txt, report.html, report.json) and print the text: "
+    "product,\n"
+    "release, manifest digest, the signatures over the manifest and whether\n"
+    "they meet the trust policy, review coverage by depth, open concerns,\n"
+    "files not covered, rebuild verdicts (role rebuild), and what was NOT\n"
+    "checked.\n"
+    "\n"
+    "options:\n"
+    "  --sig SIG ...          signature envelopes over MANIFEST (role "
+    "release\n"
+    "                         or update, after the manifest's kind)\n"
+    "  --policy POLICY        trust policy; repeat for a rotation chain\n"
+    "  --pubkey PUB           trusted key (instead of a policy); "
+    "repeatable\n"
+    "  --at TIME              check keys and policy expiry at TIME\n"
+    "  --attestations F ...   review attestations (any release)\n"
+    "  --verdicts F ...       rebuild verdict attestations\n"
+    "  --min-depth D          overview, read (default) or in-depth\n"
+    "  --source DIR           the source of MANIFEST (bytes and lines)\n"
+    "  --previous M ...       earlier manifests (attestation checks)\n"
+    "  -o, --output DIR       the directory to create (must not exist)\n"
+    "  --time TIME            the generation time shown (default: now)\n"
+    "  --json, -q, -h         JSON output, quiet, this help\n"
+    "\n"
+    "exit status: 0 report written and every signature and verdict given\n"
+    "verified (and matched), 1 report written but a signature or verdict\n"
+    "failed, did not match or was NOT CHECKED, 2 usage, 3 could not "
+    "complete.\n";
+
+static int
+review_report(int argc, char **argv, sp_ctx *ctx)
+{
+	static const char cmd[] = "review report";
+	static const struct option longopts[] = {LEDGER_LONGOPTS,
+	    {"sig", required_argument, NULL, OPT_SIG},
+	    {"verdicts", required_argument, NULL, OPT_VERDICTS},
+	    {"output", required_argument, NULL, 'o'},
+	    {"time", required_argument, NULL, OPT_NOW}, CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0}};
+	struct cli_common common = {0};
+	struct ledger_args la = {0};
+	struct ledger_state st = {0};
+	struct strlist sigs = {0}, verdicts = {0};
+	sp_review_report_opts o = SP_REVIEW_REPORT_OPTS_INIT;
+	sp_review_report_result res;
+	const char *output = NULL;
+	int64_t now = 0;
+	sp_buf text = SP_BUF_INIT;
+	json_t *doc = NULL;
+	int opt, exit_now = -1, rc = CLI_EXIT_OK, r;
+
+	memset(&res, 0, sizeof(res));
+	common.progress = isatty(2);
+	cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "o:" CLI_COMMON_SHORTOPTS,
+	            longopts, NULL)) != -1) {
+		if (cli_common_opt(&common, opt, report_usage, &exit_now))
+			continue;
+		if ((r = ledger_opt(&la, cmd, ctx, opt, argc, argv)) == 1)
+			continue;
+		if (r == 2) {
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+		switch (opt) {
+		case OPT_SIG:
+			if (take_list(&sigs, argc, argv) < 0) {
+				rc = oom();
+				goto out;
+			}
+			break;
+		case OPT_VERDICTS:
+			if (take_list(&verdicts, argc, argv) < 0) {
+				rc = oom();
+				goto out;
+			}
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_NOW:
+			if ((rc = parse_time_opt(
+			         cmd, "--time", optarg, &now)) != 0)
+				goto out;
+			break;
+		default:
+			rc = cli_bad_option(cmd, argv);
+			goto out;
+		}
+	}
+	if (exit_now >= 0) {
+		rc = exit_now;
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		rc = cli_usage_error(cmd, "expected one MANIFEST");
+		goto out;
+	}
+	if (output == NULL) {
+		rc = cli_usage_error(cmd, "-o DIR is needed");
+		goto out;
+	}
+	if ((rc = ledger_state_load(ctx, cmd, &la, argv[optind], &st, NULL,
+	         la.source, &common)) != CLI_EXIT_OK)
+		goto out;
+	o.coverage = st.cov;
+	o.sigs = sigs.v;
+	o.nsigs = sigs.n;
+	o.verdicts = verdicts.v;
+	o.nverdicts = verdicts.n;
+	o.now = now;
+	o.output = output;
+	if (sp_review_report(ctx, &o, &text, common.json ? &doc : NULL, &res) <
+	    0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
+	if (common.json) {
+		rc = cli_json_print(doc, "review-report");
+		doc = NULL;
+		if (rc != CLI_EXIT_OK)
+			goto out;
+	} else if (!common.quiet) {
+		fputs(text.ptr, stdout);
+		fputs("srcproof: wrote the report to ", stderr);
+		cli_print_untrusted(stderr, output);
+		fputc('\n', stderr);
+	}
+	if (res.sigs_failed + res.sigs_not_checked + res.verdicts_mismatch +
+	        res.verdicts_not_checked >
+	    0) {
+		if (!common.quiet)
+			cli_warn(
+			    "%zu signature%s and %zu verdict%s failed, did "
+			    "not match or were NOT CHECKED",
+			    res.sigs_failed + res.sigs_not_checked,
+			    res.sigs_failed + res.sigs_not_checked == 1 ? ""
+			                                                : "s",
+			    res.verdicts_mismatch + res.verdicts_not_checked,
+			    res.verdicts_mismatch + res.verdicts_not_checked ==
+			            1
+			        ? ""
+			        : "s");
+		rc = CLI_EXIT_FAIL;
+	}
+out:
+	json_decref(doc);
+	sp_buf_dispose(&text);
+	strlist_dispose(&sigs);
+	strlist_dispose(&verdicts);
+	ledger_state_dispose(&st);
+	ledger_args_dispose(&la);
+	return rc;
+}
+
 /* ---- the group --------------------------------------------------------------
  */
 
@@ -1199,6 +1365,7 @@ static const struct cli_sub subs[] = {
     {"coverage", review_coverage,
         "what trusted reviewers covered, carried across releases"},
     {"delta", review_delta, "a pack of exactly the files needing fresh eyes"},
+    {"report", review_report, "the one-page review report (text, HTML, JSON)"},
 };
 
 int

@@ -527,11 +527,18 @@ typedef struct sp_review_report_result {
 /**
  * Build the one-page report: product, release, manifest digest,
  * signatures and whether they meet the trust, coverage by depth, open
- * concerns, rebuild verdicts, and what was NOT checked. Text is appended
- * to @p text (may be NULL); files are written when opts->output is set
- * (the directory appears whole or not at all).
+ * concerns, rebuild verdicts, and what was NOT checked. Signature and
+ * verdict files are judged with the coverage's trust (policy roles
+ * release/update and rebuild, or its keys); bad ones are reported, not
+ * errors. Files are written when opts->output is set (the directory
+ * appears whole or not at all).
+ * @param text (optional) receives the text report (escaped)
+ * @param json (optional) receives the JSON report (new reference)
+ * @param result (optional) receives the counts
+ * @return 0; SP_ENOTFOUND or SP_EIO when a file cannot be read;
+ *         SP_EEXISTS when the output exists; SP_ENOMEM
  */
 int sp_review_report(sp_ctx *ctx, const sp_review_report_opts *opts,
-    sp_buf *text, sp_review_report_result *result) SP_WUR;
+    sp_buf *text, struct json_t **json, sp_review_report_result *result) SP_WUR;
 
 #endif
