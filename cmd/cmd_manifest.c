@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "srcproof/manifest.h"
+#include "srcproof/sign.h"
 
 #include "banned.h"
 
@@ -23,6 +25,8 @@ enum {
 	OPT_PREVIOUS,
 	OPT_STRIP,
 	OPT_THREADS,
+	OPT_POLICY,
+	OPT_AT,
 };
 
 static void
@@ -611,14 +615,23 @@ out:
  */
 
 static const char chain_usage[] =
-    "usage: srcproof manifest chain M1 M2 ... Mn [--json] [-q]\n"
+    "usage: srcproof manifest chain M1 M2 ... Mn [--policy POLICY ...]\n"
+    "                               [--at TIME] [--json] [-q]\n"
     "\n"
     "Check that the manifests form an unbroken update chain in this order:\n"
     "each of M2..Mn is an update whose previous digest is the SHA-256 of\n"
     "the manifest before it, for the same product. The first broken link\n"
     "is named.\n"
     "\n"
+    "With --policy, every Mi must also be signed in Mi.sig (srcproof sign)\n"
+    "for role release or update (its kind) by the policy's threshold, and\n"
+    "rollback (a link signed before the one it follows), freeze (an expired\n"
+    "policy) and mix-and-match (a manifest of another product) are refused.\n"
+    "Repeat --policy for a rotation chain, pinned policy first.\n"
+    "\n"
     "options:\n"
+    "  --policy POLICY  trust policy; repeat for a rotation chain\n"
+    "  --at TIME        check expiry as of TIME (default: now)\n"
     "  --json       one JSON document on stdout\n"
     "  -q, --quiet  print nothing but errors\n"
     "  -h, --help   this help\n"
@@ -631,20 +644,38 @@ struct chain_opts {
 	struct cli_common common;
 	char **paths;
 	size_t n;
+	const char *policies[64]; /* --policy, pinned first */
+	size_t npolicies;
+	int64_t at;
 };
 
 static int
 chain_parse(struct chain_opts *co, int argc, char **argv, int *exit_now)
 {
 	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	    {"policy", required_argument, NULL, OPT_POLICY},
+	    {"at", required_argument, NULL, OPT_AT}, CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0}};
 	int opt;
 
+	co->at = (int64_t)time(NULL);
 	cli_getopt_reset();
 	while ((opt = getopt_long(
 	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (cli_common_opt(&co->common, opt, chain_usage, exit_now))
 			continue;
+		if (opt == OPT_POLICY && co->npolicies < 64) {
+			co->policies[co->npolicies++] = optarg;
+			continue;
+		}
+		if (opt == OPT_AT && sp_time_parse(&co->at, optarg) == 0)
+			continue;
+		if (opt == OPT_AT || opt == OPT_POLICY) {
+			*exit_now =
+			    cli_usage_error("manifest chain", "bad %s '%s'",
+			        opt == OPT_AT ? "--at" : "--policy", optarg);
+			return -1;
+		}
 		*exit_now = cli_bad_option("manifest chain", argv);
 		return -1;
 	}
@@ -660,6 +691,64 @@ chain_parse(struct chain_opts *co, int argc, char **argv, int *exit_now)
 	return 0;
 }
 
+/*
+ * --policy: verify every link's signature (Mi.sig) under the policy chain.
+ * Returns CLI_EXIT_OK with *doc set, or prints the reason and returns the
+ * exit status.
+ */
+static int
+chain_signatures(sp_ctx *ctx, const struct chain_opts *co, json_t **doc)
+{
+	static const char *const kinds[] = {"ok", "policy", "freeze", "input",
+	    "signature", "mix-and-match", "rollback"};
+	sp_policy *pol[64] = {NULL};
+	char **sigs = NULL;
+	sp_sign_chain_result res = {0};
+	size_t i;
+	int rc = CLI_EXIT_OK, error = 0;
+
+	if ((sigs = calloc(co->n, sizeof(*sigs))) == NULL) {
+		cli_error("out of memory");
+		return CLI_EXIT_ERROR;
+	}
+	for (i = 0; i < co->n; i++) {
+		sp_buf b = SP_BUF_INIT;
+
+		if (sp_buf_printf(&b, "%s.sig", co->paths[i]) < 0) {
+			cli_error("out of memory");
+			rc = CLI_EXIT_ERROR;
+			goto out;
+		}
+		sigs[i] = sp_buf_detach(&b);
+	}
+	for (i = 0; i < co->npolicies; i++)
+		if ((error = sp_policy_load(ctx, &pol[i], co->policies[i])) < 0)
+			break;
+	if (error == 0)
+		error = sp_sign_verify_manifest_chain(ctx,
+		    (const char *const *)co->paths, (const char *const *)sigs,
+		    co->n, pol, co->npolicies, co->at, &res);
+	if (error < 0) {
+		rc = cli_fail(ctx);
+		if (co->common.json && rc == CLI_EXIT_FAIL)
+			(void)cli_json_print(
+			    json_pack("{s:b, s:b, s:s, s:s}", "unbroken", true,
+			        "signed", false, "failure", kinds[res.kind],
+			        "reason", sp_ctx_errmsg(ctx)),
+			    "manifest.chain");
+		goto out;
+	}
+	*doc = json_pack("{s:b, s:I}", "verified", true, "policy_version",
+	    (json_int_t)res.policy_version);
+out:
+	for (i = 0; i < co->npolicies; i++)
+		sp_policy_free(pol[i]);
+	for (i = 0; i < co->n; i++)
+		free(sigs[i]);
+	free(sigs);
+	return rc;
+}
+
 static int
 manifest_chain(int argc, char **argv, sp_ctx *ctx)
 {
@@ -669,6 +758,7 @@ manifest_chain(int argc, char **argv, sp_ctx *ctx)
 	size_t i, broken = 0;
 	int exit_now = -1, rc = CLI_EXIT_OK, error;
 	char reason[SP_ERRMSG_MAX] = "";
+	json_t *signed_doc = NULL;
 
 	if (chain_parse(&co, argc, argv, &exit_now) < 0)
 		return exit_now;
@@ -690,6 +780,9 @@ manifest_chain(int argc, char **argv, sp_ctx *ctx)
 	}
 	if (error == SP_EVERIFY)
 		snprintf(reason, sizeof(reason), "%s", sp_ctx_errmsg(ctx));
+	if (error == 0 && co.npolicies > 0 &&
+	    (rc = chain_signatures(ctx, &co, &signed_doc)) != CLI_EXIT_OK)
+		goto out;
 	rc = error == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 	if (co.common.json) {
 		json_t *doc;
@@ -714,6 +807,8 @@ manifest_chain(int argc, char **argv, sp_ctx *ctx)
 		}
 		doc = json_pack(
 		    "{s:b, s:O}", "unbroken", error == 0, "manifests", list);
+		if (doc != NULL && signed_doc != NULL)
+			json_object_set(doc, "signatures", signed_doc);
 		if (doc != NULL)
 			json_object_set_new(doc, "broken_link",
 			    error == 0
@@ -733,8 +828,13 @@ manifest_chain(int argc, char **argv, sp_ctx *ctx)
 		fputs(" -> ", stdout);
 		cli_print_untrusted(stdout, co.paths[co.n - 1]);
 		putchar('\n');
+		if (signed_doc != NULL)
+			printf("every link signed under policy version %lld\n",
+			    (long long)json_integer_value(
+			        json_object_get(signed_doc, "policy_version")));
 	}
 out:
+	json_decref(signed_doc);
 	json_decref(list);
 	for (i = 0; ms != NULL && i < co.n; i++)
 		sp_manifest_free(ms[i]);

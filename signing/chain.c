@@ -109,9 +109,9 @@ sp_sign_verify_manifest_chain(sp_ctx *ctx, const char *const *paths,
 		if (info.role == NULL || strcmp(info.role, role) != 0) {
 			result->kind = SP_CHAIN_FAIL_SIGNATURE;
 			error = sp_err_set(ctx, SP_EVERIFY,
-			    "'%s': role not allowed: a %s manifest needs a "
+			    "'%s': role not allowed: %s %s manifest needs a "
 			    "signature for role '%s', not '%s'",
-			    paths[i], role, role,
+			    paths[i], role[0] == 'u' ? "an" : "a", role, role,
 			    info.role ? info.role : "(none)");
 			goto out;
 		}
