@@ -687,7 +687,8 @@ sp_manifest__parse_limited(sp_ctx *ctx, sp_manifest **out, const char *data,
 			m->entries[j++] = m->entries[i];
 	}
 	m->n = j;
-	qsort(m->entries, m->n, sizeof(*m->entries), cmp_entry);
+	if (m->n > 1)
+		qsort(m->entries, m->n, sizeof(*m->entries), cmp_entry);
 	if ((error = check_conflicts(ctx, m->entries, m->n)) < 0)
 		goto out;
 	if (files != m->files || symlinks != m->symlinks) {

@@ -282,7 +282,8 @@ walk_dir(struct walk *wk, int dfd)
 	}
 	closedir(d);
 	d = NULL;
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_name);
 	for (i = 0; i < n && error == 0; i++) {
 		wk->path.size = base;
 		if ((base > 0 && (error = sp_buf_putc(&wk->path, '/')) < 0) ||
