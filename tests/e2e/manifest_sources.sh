@@ -104,6 +104,16 @@ if full; then
 	cmp "$M" "$T/m.t1" || fail "--threads 1 gives other bytes"
 fi
 
+# Progress goes to a terminal only, never with -q.
+if full && command -v script >/dev/null; then
+	script -qec "'$SRCPROOF' manifest create '$R' -o '$T/m.tty'" /dev/null >"$T/tty" </dev/null ||
+		fail "create on a terminal failed"
+	grep -q 'hashing: [0-9]* files, [0-9.]* MiB' "$T/tty" || fail "no progress on a terminal"
+	script -qec "'$SRCPROOF' manifest create -q '$R' -o '$T/m.tty'" /dev/null >"$T/tty" </dev/null ||
+		fail "create -q on a terminal failed"
+	! grep -q 'hashing' "$T/tty" || fail "progress shown with -q"
+fi
+
 # JSON.
 expect_rc 0 sp manifest create "$T/a.zip" -o "$T/m.j" "${P[@]}" --json
 jq -e --arg t "$tree" --arg d "$(sha256sum "$T/m.j" | cut -c1-64)" '
