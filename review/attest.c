@@ -689,7 +689,9 @@ sp_review_attestation_parse(
 	files = json_object_get(pred, "files");
 	if (!json_is_array(files) || json_array_size(files) == 0 ||
 	    json_array_size(files) > SP_REVIEW_MAX_FILES) {
-		error = sp_err_set(ctx, SP_EPARSE,
+		error = sp_err_set(ctx,
+		    json_array_size(files) > SP_REVIEW_MAX_FILES ? SP_ELIMIT
+		                                                 : SP_EPARSE,
 		    "predicate.files must list 1 to %d files",
 		    SP_REVIEW_MAX_FILES);
 		goto out;
