@@ -39,10 +39,14 @@ int sp_recipe__first_line(sp_ctx *ctx, sp_buf *line, const char *prog,
 
 /**
  * True when @p name (@p len bytes) may name a bundle member below the root:
- * a safe relative path of clean UTF-8 (no control characters), no
- * backslash, at most SP_ESCROW_MAX_NAME bytes.
+ * a safe relative path (no empty, "." or ".." component, no leading or
+ * trailing '/') of valid UTF-8 without NUL, at most SP_ESCROW_MAX_NAME
+ * bytes: the rules of manifest paths.
  */
 bool sp_escrow__name_ok(const char *name, size_t len);
+
+/** Strict UTF-8 (RFC 3629); control characters allowed. */
+bool sp_escrow__utf8_ok(const char *s, size_t len);
 
 /* ---- deterministic tar writer (tarw.c) ------------------------------------
  */
@@ -199,6 +203,8 @@ typedef struct sp_bundle {
 	size_t nproofs;
 	bool encrypted;
 	bool authenticated;
+	/** The file and key were opened and reading began. */
+	bool opened;
 	/** Decryption failed (no matching recipient, bad tag or padding). */
 	bool decrypt_failed;
 	/** The whole encrypted content was read and its tag verified. */
@@ -235,18 +241,18 @@ int sp_bundle_read_mem(sp_ctx *ctx, sp_bundle *b, const void *data, size_t len,
 
 /** One INDEX line. */
 typedef struct sp_index_entry {
-	const char *name; /**< borrowed from the parsed text */
+	const char *name; /**< unescaped, NUL-terminated, in the arena */
 	size_t name_len;
 	uint8_t sha256[32];
 	bool symlink; /**< "# symlink" line: digest of the target */
 } sp_index_entry;
 
 /**
- * Parse INDEX text (docs/spec/bundle.md). Entries point into @p text,
- * which MUST stay alive; *out is malloc'd.
+ * Parse INDEX text (docs/spec/bundle.md): names escaped as sha256sum does
+ * are unescaped into *arena (free() it, and *out, after use).
  * @return 0, SP_EPARSE (with the line number), SP_ELIMIT, SP_ENOMEM
  */
-int sp_index_parse(sp_ctx *ctx, sp_index_entry **out, size_t *n,
+int sp_index_parse(sp_ctx *ctx, sp_index_entry **out, size_t *n, char **arena,
     const char *text, size_t len, size_t max_entries);
 
 /** Append the INDEX line for a member. */

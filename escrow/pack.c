@@ -129,8 +129,7 @@ plan_add(struct packer *p, const char *prefix, const char *rel,
 	if (!sp_escrow__name_ok(name.ptr, name.size)) {
 		int error = sp_err_set(p->ctx, SP_EUNSAFE,
 		    "'%s' cannot be put in a bundle: member names must be "
-		    "relative paths of printable UTF-8 without backslash, "
-		    "at most %d bytes",
+		    "relative paths of UTF-8, at most %d bytes",
 		    name.ptr, SP_ESCROW_MAX_NAME);
 
 		free(e->path);
@@ -367,8 +366,8 @@ load_inputs(struct packer *p, int64_t *mtime)
 				        files[i], strlen(files[i]))) {
 					error = sp_err_set(ctx, SP_EUNSAFE,
 					    "binary '%s' has a name that "
-					    "cannot be listed (printable "
-					    "UTF-8 without backslash only)",
+					    "cannot be listed (UTF-8 "
+					    "only)",
 					    files[i]);
 					break;
 				}

@@ -5,7 +5,7 @@
  *
  * Refused (docs/spec/bundle.md, "Readers"): names outside
  * "srcproof-bundle/", absolute names, "..", empty or "." components,
- * control characters or backslashes, members out of order or repeated,
+ * invalid UTF-8, members out of order or repeated,
  * members after INDEX, unknown members, directories, hard links, devices,
  * FIFOs, sparse files, symlinks outside source/ or whose target leaves
  * source/, members below a symlink or a file, more members or bytes than
@@ -242,7 +242,7 @@ target_ok(const char *name, const char *target)
 	const char *p, *slash;
 
 	if (len == 0 || len > 4096 || target[0] == '/' ||
-	    !sp_is_clean_utf8(target, len) || strchr(target, '\\') != NULL)
+	    !sp_escrow__utf8_ok(target, len))
 		return false;
 	/* Depth of the link's directory below source/. */
 	for (p = name + 7; (slash = strchr(p, '/')) != NULL; p = slash + 1)
@@ -303,8 +303,7 @@ check_name(struct pass *p, const char *full, bool dir, const char **name_out)
 	if (!sp_escrow__name_ok(name, len))
 		return unsafe(p,
 		    "member '%s' has an invalid name (empty or '.' component, "
-		    "control character, backslash, invalid UTF-8 or too "
-		    "long); refusing the bundle",
+		    "invalid UTF-8 or too long); refusing the bundle",
 		    full);
 	if (comps > MAX_COMPONENTS)
 		return unsafe(p,
@@ -655,6 +654,7 @@ check_index(struct pass *p)
 {
 	sp_bundle *b = p->b;
 	sp_index_entry *v = NULL;
+	char *arena = NULL;
 	size_t n = 0, i = 0, j = 0;
 	sp_ctx *tmp = NULL;
 	const char *why = NULL, *who = NULL;
@@ -665,8 +665,8 @@ check_index(struct pass *p)
 		    b->index_error, sizeof(b->index_error), "out of memory");
 		return;
 	}
-	if (sp_index_parse(
-	        tmp, &v, &n, b->index.ptr, b->index.size, p->max_members) < 0) {
+	if (sp_index_parse(tmp, &v, &n, &arena, b->index.ptr, b->index.size,
+	        p->max_members) < 0) {
 		snprintf(b->index_error, sizeof(b->index_error), "%s",
 		    sp_ctx_errmsg(tmp));
 		goto out;
@@ -718,6 +718,7 @@ check_index(struct pass *p)
 	b->index_ok = true;
 out:
 	free(v);
+	free(arena);
 	sp_ctx_free(tmp);
 }
 
@@ -904,6 +905,7 @@ sp_bundle_read(sp_ctx *ctx, sp_bundle *b, const char *path,
 		snprintf(b->cipher, sizeof(b->cipher), "%s",
 		    sp_cms_reader_cipher(in.cms));
 	}
+	b->opened = true;
 	error = run(&p);
 out:
 	sp_cms_reader_free(in.cms);

@@ -170,8 +170,7 @@ header(sp_tarw *w, const char *name, unsigned type, unsigned perm,
 	if (!sp_escrow__name_ok(name, strlen(name)))
 		return sp_err_set(w->ctx, SP_EUNSAFE,
 		    "'%s' cannot be a bundle member name (it must be a "
-		    "relative path of printable UTF-8 without backslash, at "
-		    "most %d bytes)",
+		    "relative path of UTF-8, at most %d bytes)",
 		    name, SP_ESCROW_MAX_NAME);
 	if (size > (uint64_t)INT64_MAX)
 		return sp_err_set(w->ctx, SP_ELIMIT, "'%s' is too large", name);

@@ -439,6 +439,10 @@ sp_escrow_verify(sp_ctx *ctx, const char *bundle,
 	if (!b.encrypted)
 		set(res, SP_ESCROW_CHECK_DECRYPTION, SP_ESCROW_NOT_CHECKED,
 		    "the bundle is not encrypted");
+	if (rerr < 0 && !b.opened && !b.decrypt_failed) {
+		error = rerr; /* file or key unusable: could not run */
+		goto out;
+	}
 	if (rerr < 0 && b.decrypt_failed) {
 		ctx_detail(
 		    res, SP_ESCROW_CHECK_DECRYPTION, SP_ESCROW_FAIL, ctx, "");

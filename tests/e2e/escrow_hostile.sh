@@ -54,8 +54,16 @@ refuse 3 "member 'source/fifo' is a device, FIFO or socket" fifo
 ALL=1 refuse 3 "member 'source/a.c' appears twice" duplicate
 refuse 3 "member 'manifest' is out of order" out_of_order
 refuse 3 "member 'zzz' is not part of the bundle layout" unknown_member
-refuse 3 "has an invalid name" control_char
-expect_no_grep "$(printf '\033')" "$T/err"
+refuse 3 "has an invalid name" bad_utf8
+# Control characters are legal in names (as in manifests): unpacked, and
+# escaped whenever shown; INDEX uses sha256sum's escaped form.
+expect_rc 0 sp escrow unpack "$T/h/control_char.tar" -C "$T/cc"
+[ -f "$T/cc/source/z$(printf '\033')[31m
+" ] || fail "name with control characters not unpacked"
+(cd "$T/cc" && sha256sum --strict -c INDEX >/dev/null) || fail "sha256sum -c of an escaped INDEX"
+expect_rc 0 sp escrow list "$T/h/control_char.tar"
+expect_grep 'source/z\\x1b\[31m\\n' "$T/out"
+expect_no_grep "$(printf '\033')" "$T/out"
 refuse 3 "member 'source/z.c' follows INDEX" after_index
 refuse 3 "member 'INDEX' follows INDEX" two_index
 refuse 3 "has no INDEX" no_index
