@@ -916,11 +916,13 @@ sp_review_percent(char out[16], uint64_t num, uint64_t den)
 		    out, 16, "%s", num > den ? "more than 100%" : "100.0%");
 		return;
 	}
-	if (num <= UINT64_MAX / 1000u)
-		tenths = num * 1000u / den;
-	else
-		tenths =
-		    (uint64_t)((long double)num * 1000.0L / (long double)den);
+	/* Integers only (same result everywhere): for huge values drop low
+	 * bits of both until num * 1000 fits. */
+	while (num > UINT64_MAX / 1000u) {
+		num >>= 1;
+		den >>= 1;
+	}
+	tenths = den ? num * 1000u / den : 0;
 	if (tenths >= 1000)
 		tenths = 999; /* never round up to 100% */
 	snprintf(out, 16, "%llu.%llu%%", (unsigned long long)(tenths / 10),
