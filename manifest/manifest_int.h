@@ -129,6 +129,8 @@ struct mf_builder {
 	const char *git_path;
 	bool has_expect_tree;
 	uint8_t expect_tree[MF_SHA1_LEN];
+	/* Git source: held while a big blob is in memory (one at a time). */
+	pthread_mutex_t *git_big_lock;
 };
 
 int mf_builder_init(sp_ctx *ctx, struct mf_builder *b);

@@ -13,6 +13,9 @@
 
 #include "banned.h"
 
+/* Blobs from this size on are read one at a time. */
+#define MF_GIT_BIG ((size_t)8 << 20)
+
 struct git_handles {
 	git_repository *repo;
 	git_odb *odb;
@@ -104,10 +107,20 @@ hash_blob_job(struct mf_worker *w, struct mf_job *job)
 	git_object_t type;
 	git_oid oid;
 	size_t len;
+	pthread_mutex_t *big = mf_worker_builder(w)->git_big_lock;
+	bool locked = false;
 	uint64_t total = 0;
 	int error = 0;
 
 	memcpy(oid.id, job->oid, MF_SHA1_LEN);
+	/* libgit2 holds a blob (or its compressed file) in memory while it
+	 * is read: let one big blob at a time in, so memory stays near the
+	 * size of the biggest file rather than the sum over threads. */
+	if (git_odb_read_header(&len, &type, gh->odb, &oid) == 0 &&
+	    len >= MF_GIT_BIG && big != NULL) {
+		pthread_mutex_lock(big);
+		locked = true;
+	}
 	if (git_odb_open_rstream(&st, &len, &type, gh->odb, &oid) == 0) {
 		char *buf = (char *)mf_worker_buf(w);
 
@@ -187,6 +200,8 @@ out:
 	if (st != NULL)
 		git_odb_stream_free(st);
 	git_odb_object_free(obj);
+	if (locked)
+		pthread_mutex_unlock(big);
 	return error;
 }
 
@@ -312,8 +327,10 @@ mf_source_git(struct mf_builder *b, const sp_manifest_source_options *o)
 	git_object *obj = NULL, *tree = NULL;
 	const char *ref = o->ref != NULL ? o->ref : "HEAD";
 	struct gwalk g = {0};
+	pthread_mutex_t big;
 	int rc, error = 0;
 
+	pthread_mutex_init(&big, NULL);
 	git_libgit2_init();
 	sp_buf_init(&g.path, 2 * SP_MANIFEST_MAX_PATH);
 	if ((error = open_handles(ctx, &main_h, o->path)) < 0)
@@ -348,6 +365,7 @@ mf_source_git(struct mf_builder *b, const sp_manifest_source_options *o)
 	memcpy(b->expect_tree, git_object_id(tree)->id, MF_SHA1_LEN);
 	b->has_expect_tree = true;
 	b->git_path = o->path;
+	b->git_big_lock = &big;
 	g.b = b;
 	g.repo = main_h.repo;
 	cfg.threads = mf_thread_count(o->threads);
@@ -370,5 +388,7 @@ out:
 	git_object_free(obj);
 	close_handles(&main_h);
 	git_libgit2_shutdown();
+	b->git_big_lock = NULL;
+	pthread_mutex_destroy(&big);
 	return error;
 }
