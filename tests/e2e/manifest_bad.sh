@@ -3,6 +3,9 @@
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 
 O=$T/out.manifest
+# Under valgrind ($SP_WRAPPER) each run costs seconds: cases that take the
+# same code path as another are only run without it.
+full() { [ -z "$SP_WRAPPER" ]; }
 
 # nothing_left: -o was not created, nor any temporary next to it.
 nothing_left() {
@@ -35,16 +38,18 @@ expect_grep "^srcproof: error: missing -o OUT" "$T/err"
 expect_rc 2 sp manifest create -o "$O"
 expect_grep "missing SOURCE" "$T/err"
 refuse 2 "--kind update needs --previous" "$T/d" --kind update
-refuse 2 "--previous needs --kind update" "$T/d" --previous "$T/nothing"
-refuse 2 "--kind is 'release' or 'update', not 'patch'" "$T/d" --kind patch
-refuse 2 "--threads needs a number" "$T/d" --threads many
-refuse 2 "--strip-components needs a number" "$T/d" --strip-components -1
-refuse 2 "bad or incomplete option '--bogus'" "$T/d" --bogus
-refuse 2 "product name '' is empty" "$T/d" --product ""
-refuse 2 "release '.*' is empty, longer than 256 bytes or not printable UTF-8" \
-	"$T/d" --release "$(printf 'a\033[2Jb')"
-expect_no_grep "$(printf '\033')" "$T/err"
-refuse 2 "--strip-components applies to archives only" "$T/d" --strip-components 1
+if full; then
+	refuse 2 "--previous needs --kind update" "$T/d" --previous "$T/nothing"
+	refuse 2 "--kind is 'release' or 'update', not 'patch'" "$T/d" --kind patch
+	refuse 2 "--threads needs a number" "$T/d" --threads many
+	refuse 2 "--strip-components needs a number" "$T/d" --strip-components -1
+	refuse 2 "bad or incomplete option '--bogus'" "$T/d" --bogus
+	refuse 2 "product name '' is empty" "$T/d" --product ""
+	refuse 2 "release '.*' is empty, longer than 256 bytes or not printable UTF-8" \
+		"$T/d" --release "$(printf 'a\033[2Jb')"
+	expect_no_grep "$(printf '\033')" "$T/err"
+	refuse 2 "--strip-components applies to archives only" "$T/d" --strip-components 1
+fi
 # -o inside the source directory would hash itself.
 expect_rc 2 sp manifest create "$T/d" -o "$T/d/MANIFEST"
 expect_grep "^srcproof: error: output '.*/d/MANIFEST' is inside source" "$T/err"
@@ -68,12 +73,14 @@ refuse 3 "'dev/null' in archive '.*dev.tar' is a character device" "$T/dev.tar"
 fresh
 ln -s ../../etc/passwd "$T/d/sub/passwd"
 refuse 3 "symbolic link 'sub/passwd' points outside the tree \('\.\./\.\./etc/passwd'\)" "$T/d"
-fresh
-ln -s /etc/passwd "$T/d/abs"
-refuse 3 "symbolic link 'abs' points outside the tree \(absolute target '/etc/passwd'\)" "$T/d"
-fresh
-ln -s 'x/../..' "$T/d/sub/sneaky"
-refuse 3 "symbolic link 'sub/sneaky' has a target with '\.\.' after a name" "$T/d"
+if full; then
+	fresh
+	ln -s /etc/passwd "$T/d/abs"
+	refuse 3 "symbolic link 'abs' points outside the tree \(absolute target '/etc/passwd'\)" "$T/d"
+	fresh
+	ln -s 'x/../..' "$T/d/sub/sneaky"
+	refuse 3 "symbolic link 'sub/sneaky' has a target with '\.\.' after a name" "$T/d"
+fi
 # Inside the tree is fine, even dangling or to a directory.
 fresh
 ln -s ../ok.txt "$T/d/sub/up"
@@ -143,8 +150,10 @@ printf 'a\n' >"$T/a"
 (cd "$T" && tar -cf "$T/dotdot.tar" --transform 's,^,../,' a 2>/dev/null)
 refuse 3 "archive '.*dotdot.tar' holds a path with '\.\.': '\.\./a'" "$T/dotdot.tar"
 expect_grep "^srcproof: hint: srcproof refuses archives whose paths could point outside" "$T/err"
-tar -P -cf "$T/abs.tar" "$T/a"
-refuse 3 "archive '.*abs.tar' holds an absolute path '/" "$T/abs.tar"
+if full; then
+	tar -P -cf "$T/abs.tar" "$T/a"
+	refuse 3 "archive '.*abs.tar' holds an absolute path '/" "$T/abs.tar"
+fi
 (cd "$T" && tar -cf dup.tar a && tar -rf dup.tar a)
 refuse 3 "archive '.*dup.tar' holds 'a' more than once" "$T/dup.tar"
 # A tarball whose link leaves the tree.
@@ -156,23 +165,26 @@ head -c 300000 /dev/urandom >"$T/big"
 head -c $(($(stat -c %s "$T/full.tgz") / 2)) "$T/full.tgz" >"$T/trunc.tgz"
 refuse 3 "cannot read 'big' from archive '.*trunc.tgz': " "$T/trunc.tgz"
 expect_grep "^srcproof: hint: the archive is truncated or corrupt" "$T/err"
-(cd "$T" && tar -cf full.tar big)
-head -c 100000 "$T/full.tar" >"$T/trunc.tar"
-refuse 3 "cannot read 'big' from archive '.*trunc.tar': " "$T/trunc.tar"
-printf 'not an archive\n' >"$T/text.txt"
-refuse 3 "'.*text.txt' is not an archive srcproof reads" "$T/text.txt"
-# A too-short --strip-components level.
-(cd "$T" && tar -cf top.tar a)
-refuse 3 "'a' in archive '.*top.tar' is above the --strip-components level" \
-	"$T/top.tar" --strip-components 1
-
+if full; then
+	(cd "$T" && tar -cf full.tar big)
+	head -c 100000 "$T/full.tar" >"$T/trunc.tar"
+	refuse 3 "cannot read 'big' from archive '.*trunc.tar': " "$T/trunc.tar"
+	printf 'not an archive\n' >"$T/text.txt"
+	refuse 3 "'.*text.txt' is not an archive srcproof reads" "$T/text.txt"
+	# A too-short --strip-components level.
+	(cd "$T" && tar -cf top.tar a)
+	refuse 3 "'a' in archive '.*top.tar' is above the --strip-components level" \
+		"$T/top.tar" --strip-components 1
+fi
 # ---- git ----
 git init -q "$T/g"
 git -C "$T/g" -c user.name=t -c user.email=t@e.invalid commit -q --allow-empty -m x
 refuse 3 "git revision 'no-such-tag' not found in '.*g'" "$T/g" --ref no-such-tag
 expect_grep "^srcproof: hint: list the tags and branches with 'git -C .*g tag'" "$T/err"
-refuse 3 "'.*/d' is not a git repository" "$T/d" --ref HEAD
-refuse 2 "a git revision was given but source '.*a' is not a git repository" "$T/a" --ref HEAD
+if full; then
+	refuse 3 "'.*/d' is not a git repository" "$T/d" --ref HEAD
+	refuse 2 "a git revision was given but source '.*a' is not a git repository" "$T/a" --ref HEAD
+fi
 # A submodule entry cannot be followed.
 git -C "$T/g" update-index --add --cacheinfo \
 	160000,"$(git -C "$T/g" rev-parse HEAD)",sub
@@ -186,12 +198,13 @@ rm -f "$O"
 # ---- --previous that is not a manifest ----
 fresh
 refuse 3 "previous manifest '.*nothing' does not exist" "$T/d" --kind update --previous "$T/nothing"
-refuse 3 "'.*text.txt': manifest line 1: not a srcproof manifest" "$T/d" --kind update --previous "$T/text.txt"
-expect_rc 0 sp manifest create "$T/d" -o "$T/prev.m" --product a -q
-refuse 2 "previous manifest '.*prev.m' is for product 'a', not 'b'" "$T/d" --kind update --previous "$T/prev.m" --product b
-expect_rc 2 sp manifest create "$T/d" --kind update --previous "$T/prev.m" -o "$T/prev.m"
-expect_grep "would overwrite the previous manifest" "$T/err"
-
+if full; then
+	refuse 3 "'.*text.txt': manifest line 1: not a srcproof manifest" "$T/d" --kind update --previous "$T/text.txt"
+	expect_rc 0 sp manifest create "$T/d" -o "$T/prev.m" --product a -q
+	refuse 2 "previous manifest '.*prev.m' is for product 'a', not 'b'" "$T/d" --kind update --previous "$T/prev.m" --product b
+	expect_rc 2 sp manifest create "$T/d" --kind update --previous "$T/prev.m" -o "$T/prev.m"
+	expect_grep "would overwrite the previous manifest" "$T/err"
+fi
 # ---- an existing -o is replaced only on success ----
 printf 'keep me\n' >"$O"
 expect_rc 3 sp manifest create "$T/none" -o "$O"
