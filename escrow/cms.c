@@ -188,7 +188,8 @@ struct sp_cms_writer {
 	BIO *chain; /* BIO_new_CMS chain, ends at out */
 	sp_tarw_sink sink;
 	void *payload;
-	sp_buf pending; /* header bytes produced before the first write */
+	sp_buf pending;   /* header bytes produced before the first write */
+	uint64_t written; /* plaintext bytes */
 	bool armed;
 	int sink_error;
 };
@@ -383,6 +384,7 @@ sp_cms_writer_write(sp_cms_writer *cw, const void *data, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		cw->written += (uint64_t)n;
 	}
 	return 0;
 }
@@ -392,6 +394,11 @@ sp_cms_writer_finish(sp_cms_writer *cw)
 {
 	int error;
 
+	/* OpenSSL's streaming cipher BIO cannot finish an empty content
+	 * (a bundle never is). */
+	if (cw->written == 0)
+		return sp_err_set(cw->ctx, SP_EINVALID,
+		    "nothing to encrypt: the content is empty");
 	if (!cw->armed && (error = sp_cms_writer_write(cw, "", 0)) < 0)
 		return error;
 	if (BIO_flush(cw->chain) <= 0) {
