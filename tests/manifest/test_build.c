@@ -184,6 +184,24 @@ test_manifest_build__dir_streams_at_chunk_edges(void **state)
 		assert_memory_equal(e->sha256, want, 32);
 		assert_int_equal(e->size, sizes[i]);
 	}
+	/* An audit of the same directory passes; one changed byte fails. */
+	{
+		sp_manifest_check_summary sum;
+
+		assert_int_equal(
+		    sp_manifest_check_dir(ctx, m, dir, NULL, NULL, &sum), 0);
+		assert_int_equal(sum.matched, SP_ARRAY_SIZE(sizes));
+		assert_true(sum.tree_matches);
+		data[0] ^= 1;
+		put_file(dir, "f3", data, sizes[3], 0644);
+		assert_int_equal(
+		    sp_manifest_check_dir(ctx, m, dir, NULL, NULL, &sum),
+		    SP_EVERIFY);
+		assert_int_equal(sum.changed, 1);
+		assert_false(sum.tree_matches);
+		assert_string_not_equal(
+		    sum.actual_tree, sp_manifest_git_tree(m));
+	}
 	sp_manifest_free(m);
 	sp_buf_dispose(&one);
 	sp_buf_dispose(&four);
