@@ -184,7 +184,7 @@ sp_review_coverage_text(
 	const sp_manifest *m = l->m;
 	size_t i, start = out->size;
 	const char *md = sp_review_depth_name(cov->min_depth);
-	bool listed_todo = false;
+	bool listed_todo = false, listed_covered = false;
 	char pct[16];
 	int error;
 
@@ -224,11 +224,20 @@ sp_review_coverage_text(
 		if (f->status == SP_REVIEW_FILE_COVERED &&
 		    !(flags & SP_REVIEW_TEXT_ALL))
 			break;
-		if (f->status != SP_REVIEW_FILE_CONCERN && !listed_todo) {
+		if (f->status != SP_REVIEW_FILE_CONCERN &&
+		    f->status != SP_REVIEW_FILE_COVERED && !listed_todo) {
 			listed_todo = true;
 			if ((error = sp_buf_printf(out,
 			         "\nfiles needing review (%llu):\n",
 			         (unsigned long long)todo)) < 0)
+				goto out;
+		}
+		if (f->status == SP_REVIEW_FILE_COVERED && !listed_covered) {
+			listed_covered = true;
+			if ((error = sp_buf_printf(out,
+			         "\ncovered files (%llu):\n",
+			         (unsigned long long)
+			             s->by_status[SP_REVIEW_FILE_COVERED])) < 0)
 				goto out;
 		}
 		if ((error = put_file(out, cov, f)) < 0)
