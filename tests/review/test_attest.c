@@ -167,6 +167,20 @@ test_review_attest__vector(void **state)
 	    0);
 	expected_statement(&want);
 	assert_string_equal(got.ptr, want.ptr);
+	/* The digests docs/spec/review.md gives for the vector. */
+	{
+		uint8_t md[32];
+		char hex[65];
+
+		vector_digest(hex);
+		assert_string_equal(hex, "1c2a1d2c1619088cf4aca5ed946257d2"
+		                         "2d7279a2ba67bddc54422079caf4b193");
+		assert_int_equal(got.size, 749);
+		assert_int_equal(sp_sha256(ctx, md, got.ptr, got.size), 0);
+		sp_hex_encode(hex, md, sizeof(md));
+		assert_string_equal(hex, "e3bea6f5ae34cc21e794e1619bf5a762"
+		                         "d5d2cacabf3c81bba339d91f55da77e5");
+	}
 	sp_buf_dispose(&got);
 	sp_buf_dispose(&want);
 }
