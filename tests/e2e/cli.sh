@@ -1,4 +1,5 @@
 # The CLI frame: help, version, usage errors and their exit statuses.
+# valgrind: yes
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 
 expect_rc 0 sp --help
