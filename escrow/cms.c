@@ -483,10 +483,15 @@ static int
 tlv_header(sp_ctx *ctx, const struct src *s, uint64_t off, struct tlv *t)
 {
 	uint8_t h[10];
-	size_t avail = s->size - off < 10 ? (size_t)(s->size - off) : 10;
+	size_t avail;
 	int error;
 
-	if (off >= s->size || avail < 2)
+	memset(t, 0, sizeof(*t));
+	if (off >= s->size)
+		return sp_err_set(
+		    ctx, SP_EPARSE, "CMS structure is truncated");
+	avail = s->size - off < 10 ? (size_t)(s->size - off) : 10;
+	if (avail < 2)
 		return sp_err_set(ctx, SP_EPARSE, "CMS structure is truncated");
 	if ((error = src_read(ctx, s, h, avail, off)) < 0)
 		return error;
@@ -531,7 +536,7 @@ static int
 tlv_skip(
     sp_ctx *ctx, const struct src *s, uint64_t off, uint64_t *end, int depth)
 {
-	struct tlv t;
+	struct tlv t = {0};
 	int error;
 
 	if (depth > MAX_DEPTH)
@@ -591,7 +596,7 @@ static int
 enter(sp_ctx *ctx, const struct src *s, uint64_t *off, uint8_t tag,
     struct level *lv, const char *what)
 {
-	struct tlv t;
+	struct tlv t = {0};
 	int error;
 
 	if ((error = tlv_header(ctx, s, *off, &t)) < 0)
@@ -718,7 +723,7 @@ parse_layout(sp_ctx *ctx, const struct src *s, struct layout *L)
 		    "CMS structure has no content (detached content is not "
 		    "supported)");
 	{
-		struct tlv t;
+		struct tlv t = {0};
 
 		if ((error = tlv_header(ctx, s, off, &t)) < 0)
 			return error;
