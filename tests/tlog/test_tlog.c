@@ -753,6 +753,40 @@ make_entry(sp_buf *out, unsigned i)
 	assert_int_equal(sp_tlog_entry_encode(ctx, out, &e), 0);
 }
 
+/* Derived vector (docs/spec/log.md, "Entries"). */
+static void
+test_tlog_entry__vector(void **state)
+{
+	static const char want[] =
+	    "srcproof.dev/log-entry/v1\n"
+	    "statement sha256:"
+	    "0000000000000000000000000000000000000000000000000000000000000000\n"
+	    "subject sha256:"
+	    "0000000000000000000000000000000000000000000000000000000000000007\n"
+	    "product avscan\n"
+	    "release 1.0\n"
+	    "kind update\n";
+	sp_buf b = SP_BUF_INIT;
+	sp_tlog_entry e;
+	uint8_t leaf[32], wantleaf[32];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.subject[31] = 7;
+	snprintf(e.product, sizeof(e.product), "avscan");
+	snprintf(e.release, sizeof(e.release), "1.0");
+	snprintf(e.kind, sizeof(e.kind), "update");
+	assert_int_equal(sp_tlog_entry_encode(ctx, &b, &e), 0);
+	assert_int_equal(b.size, 227);
+	assert_string_equal(b.ptr, want);
+	assert_int_equal(sp_tlog_leaf_hash(ctx, leaf, b.ptr, b.size), 0);
+	unhex(wantleaf,
+	    "a628dbcc96fd35b4e79e8e601115a719917c7cb196471cb37fdca892"
+	    "ac7c823a");
+	assert_memory_equal(leaf, wantleaf, 32);
+	sp_buf_dispose(&b);
+}
+
 static void
 test_tlog_entry__roundtrip_and_bad(void **state)
 {
@@ -1031,6 +1065,7 @@ main(void)
 	    cmocka_unit_test(
 	        test_tlog_note__checkpoint_and_cosignature_vectors),
 	    cmocka_unit_test(test_tlog_note__bad_checkpoints),
+	    cmocka_unit_test(test_tlog_entry__vector),
 	    cmocka_unit_test(test_tlog_entry__roundtrip_and_bad),
 	    cmocka_unit_test(test_tlog_log__grow_prove_consistency),
 	    cmocka_unit_test(test_tlog_log__c2sp_layout_70000),
