@@ -128,9 +128,12 @@ for c in pe elf; do
 		ds=$(secs $c.diffoscope)
 		st=$(awk -F': ' '/Exit status/ {print $2}' "$c.diffoscope.time")
 		note="exit $st"
-		grep -q 'signal 9' "$c.diffoscope.time" 2>/dev/null && note="killed at ${dto}s (lower bound)"
+		# timeout(1) exits 137 when it had to kill diffoscope; the
+		# RSS of a killed run is not measured.
 		[ "${st:-0}" = 137 ] && note="killed at ${dto}s (lower bound)"
-		printf '%-5s %-10s %-28s %10s %9s KiB\n' $c diffoscope "($note)" "$ds" "$(rss $c.diffoscope)"
+		r="$(rss $c.diffoscope) KiB"
+		case $note in killed*) r="n/a" ;; esac
+		printf '%-5s %-10s %-28s %10s %13s\n' $c diffoscope "($note)" "$ds" "$r"
 		awk -v d="$ds" -v s="$(secs $c.srcproof)" 'BEGIN { if (s > 0) printf "%-5s ratio      diffoscope / srcproof = %.0fx\n", "'$c'", d / s }'
 	fi
 done
