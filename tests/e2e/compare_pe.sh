@@ -25,6 +25,12 @@ if [ -f "$F/sl64.exe" ]; then
 	verdict 0 IDENTICAL_MODULO_SIGNATURE "$F/sl32.exe" "$F/l32.exe"
 fi
 
+# A signed rebuild: its own certificate table is stripped first.
+expect_rc 0 sp compare --json "$F/sa64.exe" "$F/s64.exe"
+jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE"
+  and any(.findings[]; .code == "rebuilt-signed")' "$T/out" >/dev/null ||
+	fail "signed rebuild not stripped"
+
 # Nested signatures with a timestamp: every digest checked.
 expect_rc 0 sp compare --json "$F/snn64.exe" "$F/u64.exe"
 jq -e '.schema == "srcproof.compare/v1" and .verdict == "IDENTICAL_MODULO_SIGNATURE"
