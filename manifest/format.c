@@ -524,7 +524,8 @@ sp_manifest__parse_limited(sp_ctx *ctx, sp_manifest **out, const char *data,
 {
 	struct parser ps = {0};
 	sp_manifest *m = NULL;
-	sp_manifest_entry *e, *prev = NULL;
+	sp_manifest_entry *e = NULL;
+	size_t prev = SIZE_MAX; /* index: add_entry may move the array */
 	size_t n_meta = 0, i, j;
 	uint64_t files = 0, symlinks = 0;
 	sp_buf again;
@@ -598,16 +599,17 @@ sp_manifest__parse_limited(sp_ctx *ctx, sp_manifest **out, const char *data,
 			    "TARGET'");
 			goto out;
 		}
-		if ((error = check_order(&ps, prev, e)) < 0)
+		if ((error = check_order(&ps,
+		         prev == SIZE_MAX ? NULL : &m->entries[prev], e)) < 0)
 			goto out;
-		prev = e;
+		prev = m->n - 1;
 		if ((rc = next_line(&ps)) < 0) {
 			error = rc;
 			goto out;
 		}
 	}
 	n_meta = m->n;
-	prev = NULL;
+	prev = SIZE_MAX;
 	/* sha256sum lines, in path order. */
 	while (rc > 0) {
 		const char *l = ps.line;
@@ -648,9 +650,10 @@ sp_manifest__parse_limited(sp_ctx *ctx, sp_manifest **out, const char *data,
 			         pl, false, false)) < 0)
 				goto out;
 		}
-		if ((error = check_order(&ps, prev, e)) < 0)
+		if ((error = check_order(&ps,
+		         prev == SIZE_MAX ? NULL : &m->entries[prev], e)) < 0)
 			goto out;
-		prev = e;
+		prev = m->n - 1;
 		files++;
 		if ((rc = next_line(&ps)) < 0) {
 			error = rc;

@@ -605,6 +605,50 @@ test_manifest_format__parse_limits(void **state)
 	sp_ctx_free(ctx);
 }
 
+/* More entries than the parser's first allocation: it grows while the
+ * previous entry is still compared (a moved array must not be read). */
+static void
+test_manifest_format__many_entries(void **state)
+{
+	sp_buf t = SP_BUF_INIT, again = SP_BUF_INIT;
+	sp_manifest *m = NULL;
+	sp_ctx *ctx;
+	int i;
+
+	(void)state;
+	assert_int_equal(sp_ctx_new(&ctx), 0);
+	assert_int_equal(
+	    sp_buf_puts(&t, H0 HK "# files: 1000\n# symlinks: 300\n"
+	                          "# bytes: 1\n" HT),
+	    0);
+	for (i = 0; i < 1000; i += 2)
+		assert_int_equal(sp_buf_printf(&t, "# exec: f%04d\n", i), 0);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(
+		    sp_buf_printf(&t, "# symlink: l%04d -> f%04d\n", i, i), 0);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(sp_buf_printf(&t, S1 "  f%04d\n", i), 0);
+	if (sp_manifest_parse(ctx, &m, t.ptr, t.size) < 0)
+		fail_msg("%s", sp_ctx_errmsg(ctx));
+	assert_int_equal(sp_manifest_entry_count(m), 1300);
+	assert_int_equal(
+	    sp_manifest_find(m, "f0998")->type, SP_MANIFEST_EXECUTABLE);
+	assert_int_equal(
+	    sp_manifest_find(m, "f0999")->type, SP_MANIFEST_REGULAR);
+	assert_string_equal(sp_manifest_find(m, "l0299")->link_target, "f0299");
+	assert_int_equal(sp_manifest_serialize(ctx, m, &again), 0);
+	assert_int_equal(again.size, t.size);
+	assert_memory_equal(again.ptr, t.ptr, t.size);
+	sp_manifest_free(m);
+	/* Out of order deep in the list is still caught. */
+	memcpy(strstr(t.ptr, "  f0700\n") + 2, "f0699", 5);
+	assert_int_equal(sp_manifest_parse(ctx, &m, t.ptr, t.size), SP_EPARSE);
+	assert_non_null(strstr(sp_ctx_errmsg(ctx), "duplicate entry 'f0699'"));
+	sp_buf_dispose(&t);
+	sp_buf_dispose(&again);
+	sp_ctx_free(ctx);
+}
+
 static void
 test_manifest_format__load_and_digest_file(void **state)
 {
@@ -649,6 +693,7 @@ main(void)
 	    cmocka_unit_test(test_manifest_format__parse_refuses_malformed),
 	    cmocka_unit_test(test_manifest_format__parse_accepts_minimal),
 	    cmocka_unit_test(test_manifest_format__parse_limits),
+	    cmocka_unit_test(test_manifest_format__many_entries),
 	    cmocka_unit_test(test_manifest_format__load_and_digest_file),
 	};
 
