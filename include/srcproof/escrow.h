@@ -205,7 +205,7 @@ int sp_escrow_unpack_temp(sp_ctx *ctx, char **dir_out, const char *bundle,
     const char *parent, const sp_escrow_read_options *opts) SP_WUR;
 
 /** Remove a directory tree made by an unpack, never following symlinks. */
-int sp_escrow_remove_tree(sp_ctx *ctx, const char *dir) SP_WUR;
+int sp_escrow_remove_tree(sp_ctx *ctx, const char *dir);
 
 /* ---- verify ----------------------------------------------------------------
  */

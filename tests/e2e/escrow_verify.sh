@@ -117,10 +117,7 @@ status manifest FAIL
 status source FAIL
 
 # ---- transparency log proofs -----------------------------------------------------
-# 'srcproof sign' does not record the manifest's product and release yet, so
-# the logged signature is made like the log tests make theirs.
-bash "$SP_SOURCE_DIR/tests/fixtures/tlog_envelope.sh" k m AV 1.0 release >"$T/m2.sig" ||
-	fail "envelope"
+cp m.sig "$T/m2.sig"
 sp key generate -o "$T/lk" --no-passphrase -q
 sp log init "$T/log" --key "$T/lk" --origin example.com/log -q || fail "log init"
 sp log append "$T/log" "$T/m2.sig" -q || fail "log append"
@@ -145,8 +142,8 @@ expect_rc 0 sp escrow verify "$T/bl.tzst"
 status log-proof 'NOT CHECKED'
 expect_grep '1 proof\(s\) present, not verified: no --log-key given' "$T/out"
 # A proof of another signed manifest.
-printf 'other manifest\n' >"$T/m3"
-bash "$SP_SOURCE_DIR/tests/fixtures/tlog_envelope.sh" k "$T/m3" AV 1.1 release >"$T/m3.sig"
+sp manifest create "$T/in/bins" -o "$T/m3" --product AV --release 1.1 -q
+sp sign "$T/m3" --key k -o "$T/m3.sig" -q
 sp log append "$T/log" "$T/m3.sig" -q
 sp log prove "$T/log" "$T/m3.sig" -o "$T/m3.proof" -q
 rm -rf "$T/u" && sp escrow unpack -q "$T/bl.tzst" -C "$T/u"

@@ -3,6 +3,7 @@
  * docs/spec/bundle.md), INDEX and SHA256SUMS parsing, member names, the
  * in-memory bundle reader, and allocation failures.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -428,6 +431,118 @@ test_escrow_reader__allocation_failures(void **state)
 	sp_ctx_free(ctx);
 }
 
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static int
+list_count(const sp_escrow_member *m, void *payload)
+{
+	int *n = payload;
+
+	(void)m;
+	(*n)++;
+	return 0;
+}
+
+static void
+test_escrow_unpack_temp_and_verify_api(void **state)
+{
+	sp_ctx *ctx = NULL;
+	sp_buf tar = SP_BUF_INIT, idx = SP_BUF_INIT, path = SP_BUF_INIT,
+	       p2 = SP_BUF_INIT;
+	sp_escrow_verify_result res;
+	char parent[256], *dir = NULL;
+	struct stat st;
+	int listed = 0;
+
+	(void)state;
+	snprintf(parent, sizeof(parent), "%s/sp-escrow-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(parent));
+	assert_int_equal(sp_ctx_new(&ctx), 0);
+	assert_int_equal(make_vector(ctx, &tar, SP_ESCROW_ZSTD, 2, &idx), 0);
+	assert_int_equal(sp_buf_printf(&path, "%s/b.tzst", parent), 0);
+	assert_int_equal(sp_write_file_atomic(ctx, path.ptr, tar.ptr, tar.size,
+	                     0644, SP_ATOMIC_EXCL),
+	    0);
+
+	/* Unpack to a private directory for a rebuild, then remove it. */
+	assert_int_equal(
+	    sp_escrow_unpack_temp(ctx, &dir, path.ptr, parent, NULL), 0);
+	assert_non_null(dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(sp_buf_printf(&p2, "%s/source/l", dir), 0);
+	assert_int_equal(lstat(p2.ptr, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	sp_buf_clear(&p2);
+	assert_int_equal(sp_buf_printf(&p2, "%s/source/bin/run", dir), 0);
+	assert_int_equal(stat(p2.ptr, &st), 0);
+	assert_true(st.st_mode & 0100);
+	assert_int_equal(count_entries(parent), 2);
+	assert_int_equal(sp_escrow_remove_tree(ctx, dir), 0);
+	assert_int_equal(count_entries(parent), 1);
+	free(dir);
+	dir = NULL;
+
+	assert_int_equal(
+	    sp_escrow_list(ctx, path.ptr, NULL, list_count, &listed), 0);
+	assert_int_equal(listed, 5);
+
+	/* The verify API: no manifest.sig, a manifest that does not parse. */
+	assert_int_equal(
+	    sp_escrow_verify(ctx, path.ptr, NULL, &res), SP_EVERIFY);
+	assert_false(res.ok);
+	assert_int_equal(res.ncheck, SP_ESCROW_CHECK_COUNT);
+	assert_string_equal(
+	    res.checks[SP_ESCROW_CHECK_ARCHIVE].name, "archive");
+	assert_int_equal(
+	    res.checks[SP_ESCROW_CHECK_ARCHIVE].status, SP_ESCROW_PASS);
+	assert_int_equal(
+	    res.checks[SP_ESCROW_CHECK_INDEX].status, SP_ESCROW_PASS);
+	assert_int_equal(
+	    res.checks[SP_ESCROW_CHECK_MANIFEST].status, SP_ESCROW_FAIL);
+	assert_int_equal(
+	    res.checks[SP_ESCROW_CHECK_SIGNATURE].status, SP_ESCROW_FAIL);
+	assert_int_equal(res.checks[SP_ESCROW_CHECK_DECRYPTION].status,
+	    SP_ESCROW_NOT_CHECKED);
+	assert_false(res.checks[SP_ESCROW_CHECK_DECRYPTION].required);
+	assert_string_equal(res.compression, "zstd");
+	assert_int_equal(res.members, 5);
+	assert_int_equal(res.source_files, 3);
+
+	/* A damaged file: nothing left in the parent. */
+	tar.ptr[tar.size / 2] ^= 0x55;
+	assert_int_equal(
+	    sp_write_file_atomic(ctx, path.ptr, tar.ptr, tar.size, 0644, 0), 0);
+	assert_true(
+	    sp_escrow_unpack_temp(ctx, &dir, path.ptr, parent, NULL) < 0);
+	assert_null(dir);
+	assert_int_equal(count_entries(parent), 1);
+	/* Unpack into an existing directory is refused. */
+	assert_int_equal(
+	    sp_escrow_unpack(ctx, path.ptr, parent, NULL), SP_EEXISTS);
+
+	unlink(path.ptr);
+	rmdir(parent);
+	sp_buf_dispose(&tar);
+	sp_buf_dispose(&idx);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&p2);
+	sp_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -439,6 +554,7 @@ main(void)
 	    cmocka_unit_test(test_escrow_sums__canonical),
 	    cmocka_unit_test(test_escrow_reader__memory_bundle),
 	    cmocka_unit_test(test_escrow_reader__allocation_failures),
+	    cmocka_unit_test(test_escrow_unpack_temp_and_verify_api),
 	};
 
 	return cmocka_run_group_tests_name("escrow", tests, NULL, NULL);
