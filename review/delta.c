@@ -637,8 +637,9 @@ json_report(struct delta *d, sp_buf *out)
 
 	files = json_array();
 	atts = json_array();
-	for (k = 0; k < 5; k++)
-		lists[k] = json_array();
+	lists[SP_DIFF_REMOVED] = json_array();
+	lists[SP_DIFF_RENAMED] = json_array();
+	lists[SP_DIFF_MODE] = json_array();
 	doc = json_pack("{s:s, s:o, s:o, s:s, s:s, s:{s:I, s:I, s:I, s:I, "
 	                "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, "
 	                "s:o, s:o, s:o, s:o}",

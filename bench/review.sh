@@ -1,0 +1,132 @@
+#!/bin/bash
+# Benchmark of the review ledger:
+#   1. coverage of a release of FILES files with ENTRIES attestation entries
+#      (in attestations of PER_ATT files each), without and with --source;
+#   2. a delta review pack between two releases differing in CHANGE_PCT% of
+#      the files,
+# each timed next to `git diff --stat` between the same two trees (both
+# committed to one repository beforehand, as an auditor's checkout would be).
+#
+#   bash bench/review.sh [PATH/TO/srcproof]
+#   FILES=8000 ENTRIES=5000 bash bench/review.sh      (a small run)
+#
+# Defaults: FILES=80000 ENTRIES=50000 PER_ATT=10000 CHANGE_PCT=1, files of
+# about 1 KiB in directories of 100. Work files go to a temporary directory
+# (BENCH_DIR to choose), removed at the end unless KEEP=1. Prints one
+# table; nothing here asserts a time.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+SP=$(realpath "${1:-$here/build/release/srcproof}")
+FILES=${FILES:-80000}
+ENTRIES=${ENTRIES:-50000}
+PER_ATT=${PER_ATT:-10000}
+CHANGE_PCT=${CHANGE_PCT:-1}
+export LC_ALL=C TZ=UTC
+[ -x "$SP" ] || {
+	echo "bench/review.sh: no srcproof at '$SP' (build it, or pass its path)" >&2
+	exit 2
+}
+[ "$ENTRIES" -le "$FILES" ] || {
+	echo "bench/review.sh: ENTRIES must not exceed FILES" >&2
+	exit 2
+}
+W=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/sp-bench-review.XXXXXX")
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
+cd "$W"
+
+now() { date +%s.%N; }
+# timed NAME CMD...: run CMD (output to NAME.log), record the seconds.
+declare -A SECS
+timed() {
+	local name=$1 t0 t1
+	shift
+	t0=$(now)
+	"$@" >"$name.log" 2>&1 || {
+		echo "bench/review.sh: '$name' failed:" >&2
+		tail -20 "$name.log" >&2
+		exit 1
+	}
+	t1=$(now)
+	SECS[$name]=$(awk "BEGIN { print $t1 - $t0 }")
+}
+
+echo "generating $FILES files ($CHANGE_PCT% changed in the update)..." >&2
+python3 - "$FILES" "$CHANGE_PCT" <<'EOF'
+import os, sys
+n, pct = int(sys.argv[1]), float(sys.argv[2])
+step = max(1, round(100 / pct)) if pct > 0 else 0
+changed = 0
+for i in range(n):
+    d = "d%04d" % (i // 100)
+    for top in ("r1", "r2"):
+        os.makedirs(os.path.join(top, d), exist_ok=True)
+    body = "".join("/* file %d line %d: rule = %08x; */\n" % (i, k, (i * 2654435761 + k) & 0xffffffff)
+                   for k in range(20))
+    name = os.path.join(d, "f%06d.c" % i)
+    with open(os.path.join("r1", name), "w") as f:
+        f.write(body)
+    if step and i % step == step // 2:
+        body += "/* updated rule %d */\n" % i
+        changed += 1
+    with open(os.path.join("r2", name), "w") as f:
+        f.write(body)
+print(changed, file=open("changed.count", "w"))
+EOF
+changed=$(cat changed.count)
+
+"$SP" key generate -o root.key --no-passphrase -q
+"$SP" key generate -o alice.key --no-passphrase -q
+"$SP" policy create -o policy.json --expires 2099-01-01 --product bench -q
+"$SP" policy add-key policy.json root.key.pub --roles root -q
+"$SP" policy add-key policy.json alice.key.pub --roles review -q
+"$SP" policy sign policy.json --key root.key -q
+
+timed manifest1 "$SP" manifest create r1 -o m1 --product bench --release 1 -q
+timed manifest2 "$SP" manifest create r2 -o m2 --product bench --release 2 --kind update --previous m1 -q
+
+# ENTRIES files of release 1, in attestations of PER_ATT files.
+grep -E '^[0-9a-f]{64}  ' m1 | cut -c67- | head -n "$ENTRIES" | split -l "$PER_ATT" -d -a 3 - list.
+t0=$(now)
+atts=()
+for l in list.*; do
+	"$SP" review attest m1 --from "$l" --depth read --verdict ok --key alice.key \
+		-o "$l.att" -q
+	atts+=("$l.att")
+done
+SECS[attest]=$(awk "BEGIN { print $(now) - $t0 }")
+
+timed coverage "$SP" review coverage m2 "${atts[@]}" --policy policy.json --json
+timed coverage_source "$SP" review coverage m2 "${atts[@]}" --policy policy.json --source r2 -q
+timed delta "$SP" review delta m1 m2 --source r2 --old-source r1 \
+	--attestations "${atts[@]}" --policy policy.json -o pack -q
+
+echo "committing both trees to git for the comparison..." >&2
+git init -q repo
+(
+	cd repo
+	git config user.email bench@example.org
+	git config user.name bench
+	cp -r ../r1/. .
+	git add -A . && git commit -q -m r1
+	rm -rf d*
+	cp -r ../r2/. .
+	git add -A . && git commit -q -m r2
+)
+timed git_diff_stat git -C repo diff --stat HEAD~1 HEAD
+timed git_diff_patch git -C repo diff HEAD~1 HEAD
+
+covered=$(jq -r '.summary.files_covered' coverage.log)
+fresh=$(jq -r '.summary.fresh' pack/delta.json)
+gitfiles=$(tail -1 git_diff_stat.log | awk '{ print $1 " files" }')
+printf '\nreview ledger benchmark: %s files, %s attestation entries in %s attestations, %s files changed (%s%%)\n' \
+	"$FILES" "$ENTRIES" "${#atts[@]}" "$changed" "$CHANGE_PCT"
+printf 'machine: %s, %s CPUs; srcproof %s\n\n' "$(uname -m)" "$(nproc)" "$("$SP" version -q)"
+printf '%-58s %9s\n' "step" "seconds"
+printf '%-58s %9.2f\n' "manifest create, release 1 (hash every file)" "${SECS[manifest1]}"
+printf '%-58s %9.2f\n' "manifest create, release 2" "${SECS[manifest2]}"
+printf '%-58s %9.2f\n' "review attest, ${#atts[@]} attestations (signing)" "${SECS[attest]}"
+printf '%-58s %9.2f\n' "review coverage of release 2 ($covered of $FILES covered)" "${SECS[coverage]}"
+printf '%-58s %9.2f\n' "review coverage --source (reads and hashes every file)" "${SECS[coverage_source]}"
+printf '%-58s %9.2f\n' "review delta ($fresh files need fresh eyes)" "${SECS[delta]}"
+printf '%-58s %9.2f\n' "git diff --stat HEAD~1 HEAD ($gitfiles)" "${SECS[git_diff_stat]}"
+printf '%-58s %9.2f\n' "git diff HEAD~1 HEAD (full patch)" "${SECS[git_diff_patch]}"
