@@ -164,7 +164,8 @@ elf_parse(sp_ctx *ctx, elf_info *e, const cmp_file *f, uint64_t limit,
 	uint8_t eh[64], *shdrs = NULL, *strtab = NULL, *ph = NULL;
 	elf_rd r;
 	uint64_t phoff, shoff, ehsize, strtab_size = 0, i, phnum, shnum;
-	uint16_t phentsize, shentsize, shstrndx;
+	uint16_t phentsize, shentsize;
+	uint32_t shstrndx;
 	size_t need;
 	int error = 0;
 
@@ -279,7 +280,7 @@ elf_parse(sp_ctx *ctx, elf_info *e, const cmp_file *f, uint64_t limit,
 		if (shnum == 0)
 			shnum = rdw(&r, s0 + (r.is64 ? 32 : 20));
 		if (shstrndx == 0xffff)
-			shstrndx = (uint16_t)rd32(&r, s0 + (r.is64 ? 40 : 24));
+			shstrndx = rd32(&r, s0 + (r.is64 ? 40 : 24));
 	}
 	if (shnum > ELF_MAX_SECTIONS || shnum * shentsize > limit - shoff) {
 		error = sp_err_set(ctx, SP_EPARSE,
