@@ -51,6 +51,7 @@ struct verdict_row {
 	bool names_manifest;   /* the predicate names this manifest's sha256 */
 	struct artefact *arts;
 	size_t narts;
+	json_t *not_checked; /* the predicate's own "not_checked" list */
 	sp_buf reason;
 };
 
@@ -298,6 +299,9 @@ interpret(struct report *r, struct verdict_row *row, const json_t *st)
 		if (row->arts[i].verdict == NULL)
 			row->interpreted = false;
 	row->names_manifest = names_digest(pred, r->l->hex, 0);
+	if (json_is_array(json_object_get(pred, "not_checked")))
+		row->not_checked =
+		    json_incref(json_object_get(pred, "not_checked"));
 	return 0;
 }
 
@@ -378,9 +382,38 @@ out:
 /* ---- rendering -------------------------------------------------------------
  */
 
-/* What was NOT checked, as trusted sentences (one per line). */
+/* What a verified verdict itself says it did not check (escaped). */
 static int
-not_checked(struct report *r, sp_buf *out)
+verdict_not_checked(
+    sp_buf *out, size_t i, const struct verdict_row *v, bool html)
+{
+	const json_t *item;
+	size_t k;
+	int error;
+
+	json_array_foreach(v->not_checked, k, item)
+	{
+		if (k == PAGE_MAX || !json_is_string(item))
+			break;
+		if ((error = sp_buf_printf(out,
+		         "verdict file %zu says it did not check: ", i + 1)) <
+		        0 ||
+		    (error = html ? sp_review__put_html_cut(
+		                        out, json_string_value(item), 300)
+		                  : sp_review__put_term_cut(out,
+		                        json_string_value(item), 300)) < 0 ||
+		    (error = sp_buf_putc(out, '\n')) < 0)
+			return error;
+	}
+	return 0;
+}
+
+/*
+ * What was NOT checked, one item per line: trusted sentences (plain ASCII
+ * without markup) and untrusted parts escaped for @p html or a terminal.
+ */
+static int
+not_checked(struct report *r, sp_buf *out, bool html)
 {
 	const sp_review_summary *s = sp_review_coverage_summary(r->cov);
 	size_t i, unchecked = 0, notcounted = 0;
@@ -440,6 +473,9 @@ not_checked(struct report *r, sp_buf *out)
 			    "verdict file %zu: does not name this manifest's "
 			    "sha256; which source was rebuilt is NOT CHECKED\n",
 			    i + 1);
+		if (v->status == EV_OK &&
+		    (error = verdict_not_checked(out, i, v, html)) < 0)
+			return error;
 	}
 	LINE("reviewers' times are their own signed claims; keys and policy "
 	     "were checked as of the time given (--at)\n");
@@ -729,7 +765,7 @@ render(struct report *r, sp_buf *out, bool html)
 	}
 
 	/* 6. NOT checked. */
-	if ((error = not_checked(r, &nc)) < 0 ||
+	if ((error = not_checked(r, &nc, html)) < 0 ||
 	    (error = sp_buf_printf(out, "%s%s6. What was NOT checked%s%s", ulb,
 	         h2a, h2b, ula)) < 0)
 		goto out;
@@ -738,8 +774,7 @@ render(struct report *r, sp_buf *out, bool html)
 		size_t n = nl ? (size_t)(nl - (nc.ptr + i)) : nc.size - i;
 
 		if ((error = sp_buf_puts(out, li)) < 0 ||
-		    (error = html ? sp_escape_html(out, nc.ptr + i, n)
-		                  : sp_buf_put(out, nc.ptr + i, n)) < 0 ||
+		    (error = sp_buf_put(out, nc.ptr + i, n)) < 0 ||
 		    (error = sp_buf_puts(out, lie)) < 0)
 			goto out;
 		i += n + 1;
@@ -857,7 +892,7 @@ render_json(struct report *r, json_t **out)
 			                v->arts[k].verdict != NULL)) < 0)
 				goto nomem;
 	}
-	if ((error = not_checked(r, &ncb)) < 0)
+	if ((error = not_checked(r, &ncb, false)) < 0)
 		goto out;
 	for (i = 0; ncb.ptr != NULL && i < ncb.size;) {
 		char *nl = memchr(ncb.ptr + i, '\n', ncb.size - i);
@@ -971,6 +1006,7 @@ out:
 			free(r.verdicts[i].arts[k].verdict);
 		}
 		free(r.verdicts[i].arts);
+		json_decref(r.verdicts[i].not_checked);
 		sp_buf_dispose(&r.verdicts[i].reason);
 	}
 	free(r.sigs);

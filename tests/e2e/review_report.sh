@@ -28,7 +28,8 @@ verdict() { # NAME PREDICATE KEY
 		predicateType: "https://srcproof.dev/verdict/v1", predicate: $p}' >"$1.json"
 	envelope "$1.json" "$3" >"$1"
 }
-verdict v_ok.att "{\"role\": \"rebuild\", \"manifest\": {\"sha256\": \"$digest\"}, \"verdict\": \"IDENTICAL\"}" builder.key
+verdict v_ok.att "{\"role\": \"rebuild\", \"manifest\": {\"sha256\": \"$digest\"}, \"verdict\": \"IDENTICAL\",
+	\"not_checked\": [\"the toolchain <b>\\u001b</b>\"]}" builder.key
 verdict v_arts.att '{"role": "rebuild", "artefacts": [{"name": "avscan.exe", "verdict": "DIFFERENT"},
 	{"path": "lib.so", "result": {"verdict": "IDENTICAL_MODULO_SIGNATURE"}}]}' builder.key
 verdict v_weird.att '{"role": "rebuild", "outcome": "fine"}' builder.key
@@ -53,10 +54,12 @@ expect_grep '^      IDENTICAL  out/avscan$' "$T/out"
 expect_grep '^6. What was NOT checked$' "$T/out"
 expect_grep 'transparency log and the escrow bundle are not part of this report' "$T/out"
 expect_no_grep 'no rebuild verdicts were given' "$T/out"
+expect_grep '^  verdict file 1 says it did not check: the toolchain <b>\\x1b</b>$' "$T/out"
 expect_no_grep "$(printf '\033')" "$T/out"
 cmp -s "$T/out" rep1/report.txt || fail "printed text differs from report.txt"
 expect_no_grep '<script|<[a-z]+ [^>]*src=|<link' rep1/report.html
 expect_grep 'db \\x1b\[31m&lt;script&gt;x&lt;/script&gt;' rep1/report.html
+expect_grep 'did not check: the toolchain &lt;b&gt;\\x1b&lt;/b&gt;' rep1/report.html
 jq -e --arg d "$digest" '.schema == "srcproof.review-report/v1" and .manifest.sha256 == $d and
 	.signatures[0].status == "ok" and .coverage.files_covered == 2 and
 	.verdicts[0].artefacts == [{name: "out/avscan", verdict: "IDENTICAL", match: true}] and
