@@ -1,5 +1,6 @@
 # Transparency log: init, append, checkpoint, prove, verify, check, vkey,
 # with the bad input of each step (more in tlog_bad.sh).
+# valgrind: yes
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 F=$SP_SOURCE_DIR/tests/fixtures
 cd "$T"

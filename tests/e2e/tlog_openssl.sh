@@ -3,6 +3,7 @@
 # entry bundle -> leaf hashes = the level-0 tile, tile -> root = the
 # checkpoint's, the checkpoint's Ed25519 note signature and a witness
 # cosignature verify with openssl pkeyutl.
+# valgrind: yes
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 F=$SP_SOURCE_DIR/tests/fixtures
 cd "$T"
