@@ -26,6 +26,8 @@ static const char usage[] =
     "  --report DIR         write report.txt, report.html, result.json\n"
     "  --signature PKCS7    detached Authenticode signature: require\n"
     "                       SHIPPED == REBUILT with it attached (whole file)\n"
+    "  --signer-cert CERT   certificate of a kernel module signing key, for\n"
+    "                       module signatures made without certificates\n"
     "  --diffoscope         also run diffoscope, if installed, into DIR\n"
     "                       (needs --report; never changes the verdict)\n"
     "  --diffoscope-timeout SECONDS  wall-clock limit (default 300)\n"
@@ -47,6 +49,7 @@ enum {
 	OPT_DIFFOSCOPE_TIMEOUT,
 	OPT_MAX_RANGES,
 	OPT_DIFFOSCOPE_MAX,
+	OPT_SIGNER_CERT,
 };
 
 static int
@@ -74,6 +77,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	    {"diffoscope-timeout", required_argument, NULL,
 	        OPT_DIFFOSCOPE_TIMEOUT},
 	    {"max-ranges", required_argument, NULL, OPT_MAX_RANGES},
+	    {"signer-cert", required_argument, NULL, OPT_SIGNER_CERT},
 	    {"diffoscope-max-output", required_argument, NULL,
 	        OPT_DIFFOSCOPE_MAX},
 	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
@@ -99,6 +103,9 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 			break;
 		case OPT_SIGNATURE:
 			opts.signature_path = optarg;
+			break;
+		case OPT_SIGNER_CERT:
+			opts.signer_cert_path = optarg;
 			break;
 		case OPT_DIFFOSCOPE:
 			opts.diffoscope = true;

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -868,6 +869,35 @@ out:
 	return error;
 }
 
+/* A certificate file, PEM or DER. */
+static int
+load_cert(sp_ctx *ctx, X509 **out, const char *path)
+{
+	sp_buf raw = SP_BUF_INIT;
+	const unsigned char *p;
+	BIO *bio = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = sp_read_file(ctx, &raw, path, 1 << 20, SP_OPEN_NOFOLLOW)) <
+	    0)
+		return error;
+	if (raw.size > 11 && memcmp(raw.ptr, "-----BEGIN ", 11) == 0) {
+		if ((bio = BIO_new_mem_buf(raw.ptr, (int)raw.size)) != NULL)
+			*out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	} else {
+		p = (const unsigned char *)raw.ptr;
+		*out = d2i_X509(NULL, &p, (long)raw.size);
+	}
+	BIO_free(bio);
+	sp_buf_dispose(&raw);
+	ERR_clear_error();
+	if (*out == NULL)
+		return sp_err_set(
+		    ctx, SP_EPARSE, "'%s' is not a certificate", path);
+	return 0;
+}
+
 static int
 compare_elf(job *j)
 {
@@ -876,6 +906,7 @@ compare_elf(job *j)
 	cmp_view vs, vu;
 	PKCS7 *p7 = NULL;
 	EVP_MD *md = NULL;
+	X509 *cert = NULL;
 	const char *why = NULL;
 	bool sig_ok = false;
 	int error;
@@ -903,6 +934,10 @@ compare_elf(job *j)
 		         j->fs.size - ks.sig_off, CMP_RK_SIGNATURE,
 		         "module signature")) < 0 ||
 		    (error = kmod_load(j, &ks, &p7, &md)) < 0)
+			goto out;
+		if (j->opts->signer_cert_path != NULL &&
+		    (error = load_cert(
+		         j->ctx, &cert, j->opts->signer_cert_path)) < 0)
 			goto out;
 		if ((j->h.extra_u = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(j->h.extra_u, md, NULL) != 1 ||
@@ -933,7 +968,7 @@ compare_elf(job *j)
 			error = sp_err_set(j->ctx, SP_ERROR, "digest failed");
 			goto out;
 		}
-		error = cmp_verify_signer(j->ctx, p7, si, dg, dl, &why);
+		error = cmp_verify_signer(j->ctx, p7, si, cert, dg, dl, &why);
 		if (error < 0 && error != SP_EVERIFY)
 			goto out;
 		error = 0;
@@ -1002,6 +1037,7 @@ compare_elf(job *j)
 		    (unsigned long long)j->d.bytes);
 	}
 out:
+	X509_free(cert);
 	PKCS7_free(p7);
 	EVP_MD_free(md);
 	elf_dispose(&es);

@@ -304,15 +304,16 @@ int kmod_parse(sp_ctx *ctx, kmod_sig *k, const cmp_file *f);
  * Verify a PKCS#7 SignerInfo over content whose digest (with the signer's
  * digest algorithm) is @p content_digest: messageDigest attribute plus
  * signature over the signed attributes, or (no attributes) the signature
- * over the digest itself. @p cert may be NULL (looked up in @p p7).
+ * over the digest itself. The signer certificate is looked up in @p p7,
+ * then @p extra_cert (may be NULL) if its issuer and serial match.
  * Returns 0 when valid, else SP_EVERIFY with *why set (static text).
  */
 struct pkcs7_st;
 struct pkcs7_signer_info_st;
 struct x509_st;
 int cmp_verify_signer(sp_ctx *ctx, struct pkcs7_st *p7,
-    struct pkcs7_signer_info_st *si, const uint8_t *content_digest,
-    size_t digest_len, const char **why);
+    struct pkcs7_signer_info_st *si, struct x509_st *extra_cert,
+    const uint8_t *content_digest, size_t digest_len, const char **why);
 
 /** RFC 3339 text of an ASN1_TIME, into out[SP_TIME_STR_LEN]. */
 int cmp_asn1_time(char *out, const void *asn1_time);

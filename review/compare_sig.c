@@ -17,23 +17,32 @@
 #include "banned.h"
 
 static X509 *
-signer_cert(PKCS7 *p7, PKCS7_SIGNER_INFO *si)
+signer_cert(PKCS7 *p7, PKCS7_SIGNER_INFO *si, X509 *extra)
 {
 	STACK_OF(X509) * certs;
+	X509 *c = NULL;
 
 	if (!PKCS7_type_is_signed(p7) || p7->d.sign == NULL ||
 	    si->issuer_and_serial == NULL)
 		return NULL;
 	certs = p7->d.sign->cert;
-	if (certs == NULL)
-		return NULL;
-	return X509_find_by_issuer_and_serial(certs,
-	    si->issuer_and_serial->issuer, si->issuer_and_serial->serial);
+	if (certs != NULL)
+		c = X509_find_by_issuer_and_serial(certs,
+		    si->issuer_and_serial->issuer,
+		    si->issuer_and_serial->serial);
+	if (c == NULL && extra != NULL &&
+	    X509_NAME_cmp(X509_get_issuer_name(extra),
+	        si->issuer_and_serial->issuer) == 0 &&
+	    ASN1_INTEGER_cmp(X509_get0_serialNumber(extra),
+	        si->issuer_and_serial->serial) == 0)
+		c = extra;
+	return c;
 }
 
 int
 cmp_verify_signer(sp_ctx *ctx, PKCS7 *p7, PKCS7_SIGNER_INFO *si,
-    const uint8_t *content_digest, size_t digest_len, const char **why)
+    X509 *extra_cert, const uint8_t *content_digest, size_t digest_len,
+    const char **why)
 {
 	EVP_MD_CTX *mctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
@@ -45,8 +54,11 @@ cmp_verify_signer(sp_ctx *ctx, PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 	char mdname[64];
 
 	*why = NULL;
-	if ((cert = signer_cert(p7, si)) == NULL) {
-		*why = "signer certificate not in the signature";
+	if ((cert = signer_cert(p7, si, extra_cert)) == NULL) {
+		*why = extra_cert != NULL
+		           ? "signer certificate neither in the signature nor "
+		             "the given one"
+		           : "signer certificate not in the signature";
 		goto out;
 	}
 	if ((pkey = X509_get0_pubkey(cert)) == NULL) {

@@ -544,8 +544,8 @@ pe_parse_pkcs7(sp_ctx *ctx, const uint8_t *der, size_t len, unsigned entry,
 		if (smd == NULL ||
 		    !EVP_Digest(inner, innerlen, cd, &cdl, smd, NULL)) {
 			why = "unsupported signer digest algorithm";
-		} else if ((error = cmp_verify_signer(
-		                ctx, p7, si, cd, cdl, &why)) == SP_EVERIFY) {
+		} else if ((error = cmp_verify_signer(ctx, p7, si, NULL, cd,
+		                cdl, &why)) == SP_EVERIFY) {
 			error = 0;
 		} else if (error < 0) {
 			EVP_MD_free(fetched);

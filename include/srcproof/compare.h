@@ -84,11 +84,18 @@ typedef struct sp_compare_options {
 	unsigned diffoscope_timeout;
 	/** Cap on each diffoscope output file in bytes (0: 40 MiB). */
 	uint64_t diffoscope_max_output;
+	/**
+	 * Certificate (PEM or DER) of the key that signed a kernel module,
+	 * for module signatures made without certificates (sign-file does
+	 * so). It MUST match the SignerInfo's issuer and serial. NULL: only
+	 * certificates inside the signature are used.
+	 */
+	const char *signer_cert_path;
 } sp_compare_options;
 
 #define SP_COMPARE_OPTIONS_INIT                                                \
 	{                                                                      \
-		SP_COMPARE_OPTIONS_VERSION, NULL, 0, false, NULL, 0, 0         \
+		SP_COMPARE_OPTIONS_VERSION, NULL, 0, false, NULL, 0, 0, NULL   \
 	}
 
 /** An opaque comparison result. */

@@ -31,6 +31,14 @@ expect_rc 1 sp compare "$F/mod.badsig.ko" "$F/mod.ko"
 expect_grep 'does not verify over the rebuilt module' "$T/out"
 expect_rc 1 sp compare "$F/mod.nocert.ko" "$F/mod.ko"
 expect_grep 'signer certificate not in the signature' "$T/out"
+# Kernel modules are signed without certificates: give the key's.
+expect_rc 0 sp compare -q --signer-cert "$F/mod.pem" "$F/mod.nocert.ko" "$F/mod.ko"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other.key" -out "$T/other.pem" \
+	-days 30 -subj "/CN=another key" 2>/dev/null || fail "openssl req failed"
+expect_rc 1 sp compare --signer-cert "$T/other.pem" "$F/mod.nocert.ko" "$F/mod.ko"
+expect_grep 'neither in the signature nor the given one' "$T/out"
+expect_rc 3 sp compare --signer-cert "$F/mod.c" "$F/mod.nocert.ko" "$F/mod.ko"
+expect_grep "is not a certificate" "$T/err"
 expect_rc 1 sp compare -q "$F/mod.signed.ko" "$F/mod2.ko"
 # Rebuilt file signed too: its trailer is stripped.
 expect_rc 0 sp compare -q "$F/mod.signed.ko" "$F/mod.attr.ko"
