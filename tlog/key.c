@@ -206,6 +206,19 @@ tlog_verifier_new(sp_ctx *ctx, sp_tlog_verifier **out, const char *name,
 }
 
 int
+sp_tlog_verifier_new(sp_ctx *ctx, sp_tlog_verifier **out, const char *name,
+    int type, const uint8_t pub[32])
+{
+	*out = NULL;
+	if (type != SP_TLOG_SIG_ED25519 && type != SP_TLOG_SIG_COSIGNATURE)
+		return sp_err_set(ctx, SP_EINVALID,
+		    "signature type 0x%02x is not Ed25519 (0x01) or an Ed25519 "
+		    "cosignature (0x04)",
+		    (unsigned)type & 0xff);
+	return tlog_verifier_new(ctx, out, name, type, pub);
+}
+
+int
 sp_tlog_verifier_parse(sp_ctx *ctx, sp_tlog_verifier **out, const char *vkey)
 {
 	const char *p1, *p2;

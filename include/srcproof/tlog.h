@@ -135,6 +135,14 @@ int sp_tlog_verifier_parse(
 int sp_tlog_verifier_load(sp_ctx *ctx, sp_tlog_verifier **out, const char *spec,
     int type, const char *default_name) SP_WUR;
 
+/**
+ * Make a verifier from a key name, a signature type and a raw Ed25519
+ * public key (e.g. from sp_key_ed25519_raw on a key of a trust policy).
+ * @return 0, SP_EINVALID (bad name or type) or SP_ENOMEM
+ */
+int sp_tlog_verifier_new(sp_ctx *ctx, sp_tlog_verifier **out, const char *name,
+    int type, const uint8_t pub[32]) SP_WUR;
+
 /** Key name, borrowed. */
 const char *sp_tlog_verifier_name(const sp_tlog_verifier *v);
 /** Signature type (enum sp_tlog_sig_type). */

@@ -491,6 +491,26 @@ test_tlog_note__go_vector(void **state)
 	assert_string_equal(sp_tlog_verifier_name(v), "PeterNeumann");
 	assert_int_equal(v->id[0], 0xc7);
 	assert_int_equal(v->id[3], 0xa3);
+	/* The same verifier from its raw key, as a policy would give it. */
+	{
+		sp_tlog_verifier *v2 = NULL;
+		sp_buf vk2 = SP_BUF_INIT;
+
+		assert_int_equal(sp_tlog_verifier_new(ctx, &v2, "PeterNeumann",
+		                     SP_TLOG_SIG_ED25519, v->pub),
+		    0);
+		assert_int_equal(sp_tlog_verifier_vkey(ctx, v2, &vk2), 0);
+		assert_string_equal(vk2.ptr, pn_vkey);
+		sp_tlog_verifier_free(v2);
+		sp_buf_dispose(&vk2);
+		assert_int_equal(
+		    sp_tlog_verifier_new(ctx, &v2, "PeterNeumann", 5, v->pub),
+		    SP_EINVALID);
+		assert_int_equal(sp_tlog_verifier_new(ctx, &v2, "Peter Neumann",
+		                     SP_TLOG_SIG_ED25519, v->pub),
+		    SP_EINVALID);
+		assert_null(v2);
+	}
 	/* Signing is deterministic (RFC 8032): the same note, byte for byte. */
 	assert_int_equal(tlog_key_load(ctx, &k, p, NULL, NULL), 0);
 	assert_int_equal(tlog_checkpoint_sign(ctx, &note, pn_text,
