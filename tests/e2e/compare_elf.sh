@@ -1,5 +1,6 @@
 # srcproof compare on ELF files: build paths, -ffile-prefix-map, a .text
 # change, kernel module signature trailers, malformed ELF.
+# valgrind: yes
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 F=$(bash "$SP_SOURCE_DIR/tests/fixtures/make_elf.sh" "${SP_BINARY_DIR:-$T}/fixtures/elf") ||
 	fail "cannot build the ELF fixtures"

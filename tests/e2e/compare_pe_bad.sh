@@ -1,5 +1,6 @@
 # srcproof compare on malformed PE images: verdict ERROR, exit 3, a clear
 # message, never a crash (this test also runs under valgrind).
+# valgrind: yes
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 F=$(bash "$SP_SOURCE_DIR/tests/fixtures/make_pe.sh" "${SP_BINARY_DIR:-$T}/fixtures/pe") ||
 	fail "cannot build the PE fixtures"
