@@ -36,6 +36,9 @@ struct sp_policy {
 	size_t nkeys;
 	struct pkey keys[SP_POLICY_MAX_KEYS];
 	unsigned threshold[NROLES]; /* 0: role not defined */
+	/* Trusted: made in memory by the caller, or parsed and then checked
+	 * by sp_policy_verify_chain. */
+	bool verified;
 };
 
 static int
@@ -220,6 +223,7 @@ sp_policy_new(sp_ctx *ctx, sp_policy **out, const sp_policy *from,
 		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 	p->version = 1;
 	p->expires = expires;
+	p->verified = true; /* the caller's own */
 	p->threshold[ROLE_ROOT] = 1;
 	if (from != NULL) {
 		p->version = from->version + 1;
@@ -837,6 +841,8 @@ sp_policy_verify_chain(sp_ctx *ctx, sp_policy *const *chain, size_t n,
 	}
 	if ((error = check_expiry(ctx, chain[n - 1], at)) < 0)
 		return error;
+	for (i = 0; i < n; i++)
+		chain[i]->verified = true;
 	if (current != NULL)
 		*current = chain[n - 1];
 	return 0;
@@ -870,6 +876,15 @@ sp_dsse_verify(sp_ctx *ctx, const sp_dsse *env, const sp_sign_verify_opts *opts,
 			    opts->role ? opts->role : "(none)");
 		if ((error = check_expiry(ctx, p, at)) < 0)
 			return error;
+		/* Never trust a policy whose own signatures were not checked:
+		 * one that did not come through sp_policy_verify_chain is
+		 * checked here as a pinned policy of its own. */
+		if (!p->verified) {
+			snprintf(what, sizeof(what), "policy version %llu",
+			    (unsigned long long)p->version);
+			if ((error = root_signed(ctx, p, p, what)) < 0)
+				return error;
+		}
 		if (p->threshold[r] == 0)
 			return sp_err_set(ctx, SP_EVERIFY,
 			    "role not allowed: policy version %llu defines no "

@@ -337,7 +337,12 @@ typedef struct sp_sign_verify_opts {
 	unsigned threshold;
 	/**
 	 * Policy mode (when non-NULL; keys must then be NULL): the role's
-	 * threshold among keys allowed that role and valid at @p at.
+	 * threshold among keys allowed that role and valid at @p at. The
+	 * policy must not have expired at @p at. A policy read from bytes
+	 * (sp_policy_load, sp_policy_parse) and not verified by
+	 * sp_policy_verify_chain is checked here as a pinned policy: its own
+	 * root threshold must have signed it. One made with sp_policy_new is
+	 * trusted as its creator's.
 	 */
 	const sp_policy *policy;
 	const char *role;
