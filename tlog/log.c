@@ -834,27 +834,30 @@ sp_tlog_append(sp_ctx *ctx, const char *dir, const sp_tlog_append_opts *opts,
 	a.start = a.size = cp->size;
 	if ((error = load_edge(&a, cp)) < 0)
 		goto out;
+	if (n == 0) {
+		/* Nothing to add: keep the checkpoint and its cosignatures. */
+		if (first != NULL)
+			*first = a.start;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		if ((error = push_entry(&a, entries[i].data, entries[i].len)) <
 		    0)
 			goto out;
 	}
-	if (n > 0) {
-		for (L = 0; L < MAX_LEVELS; L++) {
-			uint64_t cnt = a.size >> (8 * L);
+	for (L = 0; L < MAX_LEVELS; L++) {
+		uint64_t cnt = a.size >> (8 * L);
 
-			if (a.n[L] == 0 || cnt == a.start >> (8 * L))
-				continue;
-			if ((error = write_tile(&a, (int)L, cnt / TILE_W,
-			         a.n[L], a.lvl[L], (size_t)a.n[L] * HASH_LEN)) <
-			    0)
-				goto out;
-		}
-		if (a.bundle_n > 0 &&
-		    (error = write_tile(&a, -1, a.size / TILE_W, a.bundle_n,
-		         a.bundle.ptr, a.bundle.size)) < 0)
+		if (a.n[L] == 0 || cnt == a.start >> (8 * L))
+			continue;
+		if ((error = write_tile(&a, (int)L, cnt / TILE_W, a.n[L],
+		         a.lvl[L], (size_t)a.n[L] * HASH_LEN)) < 0)
 			goto out;
 	}
+	if (a.bundle_n > 0 &&
+	    (error = write_tile(&a, -1, a.size / TILE_W, a.bundle_n,
+	         a.bundle.ptr, a.bundle.size)) < 0)
+		goto out;
 	if ((error = edge_root(&a, root)) < 0)
 		goto out;
 	if (tlog_checkpoint_format(&body, cp->origin, a.size, root) < 0) {

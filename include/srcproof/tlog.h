@@ -380,7 +380,8 @@ typedef struct sp_tlog_data {
  * (atomic writes), then the new signed checkpoint; nothing is visible to
  * readers before the checkpoint is replaced. On return the entries are
  * durable. *first (optional) receives the index of the first one.
- * @p opts may be NULL.
+ * @p opts may be NULL. With @p n = 0 the log is only checked (its edge
+ * tiles must hash to the checkpoint's root) and left as it is.
  */
 int sp_tlog_append(sp_ctx *ctx, const char *dir,
     const sp_tlog_append_opts *opts, const sp_tlog_data *entries, size_t n,
