@@ -415,6 +415,55 @@ test_signing_policy__roundtrip_and_chain(void **state)
 }
 
 static void
+test_signing_policy__loaded_policy_must_be_signed(void **state)
+{
+	sp_ctx *ctx;
+	sp_key *root = NULL, *rel = NULL;
+	sp_policy *p = NULL, *loaded = NULL;
+	sp_dsse *env = NULL;
+	sp_buf out = SP_BUF_INIT;
+	sp_sign_verify_opts o = SP_SIGN_VERIFY_OPTS_INIT;
+	const char *r_root[] = {"root"}, *r_rel[] = {"release"};
+
+	(void)state;
+	assert_int_equal(sp_ctx_new(&ctx), 0);
+	assert_int_equal(sp_key_generate(ctx, &root, SP_KEY_ED25519), 0);
+	assert_int_equal(sp_key_generate(ctx, &rel, SP_KEY_ED25519), 0);
+	assert_int_equal(sp_policy_new(ctx, &p, NULL, 1893456000, NULL), 0);
+	assert_int_equal(sp_policy_add_key(ctx, p, root, r_root, 1, 0, 0), 0);
+	assert_int_equal(sp_policy_add_key(ctx, p, rel, r_rel, 1, 0, 0), 0);
+	assert_int_equal(
+	    sp_dsse_new(ctx, &env, SP_DSSE_TYPE_INTOTO, "{}", 2), 0);
+	assert_int_equal(sp_dsse_add_signature(ctx, env, rel), 0);
+	o.role = "release";
+	o.at = 1;
+	/* Made in memory: the caller's own policy. */
+	o.policy = p;
+	assert_int_equal(sp_dsse_verify(ctx, env, &o, NULL), 0);
+	/* The same policy read back unsigned: never a trust anchor. */
+	assert_int_equal(sp_policy_serialize(ctx, p, &out), 0);
+	assert_int_equal(sp_policy_parse(ctx, &loaded, out.ptr, out.size), 0);
+	o.policy = loaded;
+	assert_int_equal(sp_dsse_verify(ctx, env, &o, NULL), SP_EVERIFY);
+	assert_non_null(strstr(sp_ctx_errmsg(ctx), "policy version 1: no "));
+	sp_policy_free(loaded);
+	loaded = NULL;
+	sp_buf_clear(&out);
+	assert_int_equal(sp_policy_sign(ctx, p, root), 0);
+	assert_int_equal(sp_policy_serialize(ctx, p, &out), 0);
+	assert_int_equal(sp_policy_parse(ctx, &loaded, out.ptr, out.size), 0);
+	o.policy = loaded;
+	assert_int_equal(sp_dsse_verify(ctx, env, &o, NULL), 0);
+	sp_policy_free(loaded);
+	sp_policy_free(p);
+	sp_dsse_free(env);
+	sp_buf_dispose(&out);
+	sp_key_free(root);
+	sp_key_free(rel);
+	sp_ctx_free(ctx);
+}
+
+static void
 test_signing_alloc__failures_are_reported(void **state)
 {
 	sp_ctx *ctx;
@@ -440,6 +489,7 @@ main(void)
 	    cmocka_unit_test(test_signing_verify__one_key_counts_once),
 	    cmocka_unit_test(test_signing_key__raw_ed25519_roundtrip),
 	    cmocka_unit_test(test_signing_policy__roundtrip_and_chain),
+	    cmocka_unit_test(test_signing_policy__loaded_policy_must_be_signed),
 	    cmocka_unit_test(test_signing_alloc__failures_are_reported),
 	};
 
