@@ -34,20 +34,21 @@ W=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/sp-bench-review.XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
 cd "$W"
 
-now() { date +%s.%N; }
-# timed NAME CMD...: run CMD (output to NAME.log), record the seconds.
-declare -A SECS
+# timed NAME CMD...: run CMD (output to NAME.log); record its wall-clock
+# seconds and its CPU seconds (user + system, children included).
+declare -A SECS CPU
 timed() {
-	local name=$1 t0 t1
+	local name=$1 r u s
 	shift
-	t0=$(now)
-	"$@" >"$name.log" 2>&1 || {
+	TIMEFORMAT='%R %U %S'
+	if ! { time "$@" >"$name.log" 2>&1; } 2>"$name.time"; then
 		echo "bench/review.sh: '$name' failed:" >&2
 		tail -20 "$name.log" >&2
 		exit 1
-	}
-	t1=$(now)
-	SECS[$name]=$(awk "BEGIN { print $t1 - $t0 }")
+	fi
+	read -r r u s <"$name.time"
+	SECS[$name]=$r
+	CPU[$name]=$(awk "BEGIN { print $u + $s }")
 }
 
 echo "generating $FILES files ($CHANGE_PCT% changed in the update)..." >&2
@@ -86,14 +87,19 @@ timed manifest2 "$SP" manifest create r2 -o m2 --product bench --release 2 --kin
 
 # ENTRIES files of release 1, in attestations of PER_ATT files.
 grep -E '^[0-9a-f]{64}  ' m1 | cut -c67- | head -n "$ENTRIES" | split -l "$PER_ATT" -d -a 3 - list.
-t0=$(now)
 atts=()
 for l in list.*; do
-	"$SP" review attest m1 --from "$l" --depth read --verdict ok --key alice.key \
-		-o "$l.att" -q
 	atts+=("$l.att")
 done
-SECS[attest]=$(awk "BEGIN { print $(now) - $t0 }")
+attest_all() {
+	local l
+	for l in list.*; do
+		[ "${l%.att}" = "$l" ] || continue
+		"$SP" review attest m1 --from "$l" --depth read --verdict ok \
+			--key alice.key -o "$l.att" -q || return 1
+	done
+}
+timed attest attest_all
 
 timed coverage "$SP" review coverage m2 "${atts[@]}" --policy policy.json --json
 timed coverage_source "$SP" review coverage m2 "${atts[@]}" --policy policy.json --source r2 -q
@@ -120,13 +126,16 @@ fresh=$(jq -r '.summary.fresh' pack/delta.json)
 gitfiles=$(tail -1 git_diff_stat.log | awk '{ print $1 " files" }')
 printf '\nreview ledger benchmark: %s files, %s attestation entries in %s attestations, %s files changed (%s%%)\n' \
 	"$FILES" "$ENTRIES" "${#atts[@]}" "$changed" "$CHANGE_PCT"
-printf 'machine: %s, %s CPUs; srcproof %s\n\n' "$(uname -m)" "$(nproc)" "$("$SP" version -q)"
-printf '%-58s %9s\n' "step" "seconds"
-printf '%-58s %9.2f\n' "manifest create, release 1 (hash every file)" "${SECS[manifest1]}"
-printf '%-58s %9.2f\n' "manifest create, release 2" "${SECS[manifest2]}"
-printf '%-58s %9.2f\n' "review attest, ${#atts[@]} attestations (signing)" "${SECS[attest]}"
-printf '%-58s %9.2f\n' "review coverage of release 2 ($covered of $FILES covered)" "${SECS[coverage]}"
-printf '%-58s %9.2f\n' "review coverage --source (reads and hashes every file)" "${SECS[coverage_source]}"
-printf '%-58s %9.2f\n' "review delta ($fresh files need fresh eyes)" "${SECS[delta]}"
-printf '%-58s %9.2f\n' "git diff --stat HEAD~1 HEAD ($gitfiles)" "${SECS[git_diff_stat]}"
-printf '%-58s %9.2f\n' "git diff HEAD~1 HEAD (full patch)" "${SECS[git_diff_patch]}"
+printf 'machine: %s, %s CPUs; %s\n\n' "$(uname -m)" "$(nproc)" "$("$SP" version -q)"
+row() {
+	printf '%-58s %8.2f %8.2f\n' "$1" "${SECS[$2]}" "${CPU[$2]}"
+}
+printf '%-58s %8s %8s\n' "step" "wall s" "CPU s"
+row "manifest create, release 1 (hash every file)" manifest1
+row "manifest create, release 2" manifest2
+row "review attest, ${#atts[@]} attestations (signing)" attest
+row "review coverage of release 2 ($covered of $FILES covered)" coverage
+row "review coverage --source (reads and hashes every file)" coverage_source
+row "review delta ($fresh files need fresh eyes)" delta
+row "git diff --stat HEAD~1 HEAD ($gitfiles)" git_diff_stat
+row "git diff HEAD~1 HEAD (full patch)" git_diff_patch
