@@ -1,6 +1,7 @@
 /*
  * sp_escrow_pack: assemble a deterministic bundle.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -158,57 +159,208 @@ read_small(sp_ctx *ctx, sp_buf *out, const char *path, size_t max)
 	return sp_read_file(ctx, out, path, max, SP_OPEN_NOFOLLOW);
 }
 
-/* ---- manifest check ---------------------------------------------------- */
+/* ---- the source against the manifest ------------------------------------ */
 
-struct mismatch {
+/*
+ * One hashing pass only: the tree is walked first without reading any file
+ * (paths, types, executable bits and link targets against the manifest:
+ * new, missing or retyped entries refuse the pack before anything is
+ * written), then every file is hashed while it is packed and compared with
+ * the manifest (a difference stops the pack and the output is dropped). The
+ * bundle's source is therefore exactly the manifest's content. Names are
+ * skipped as the manifest builder skips them (".git" at any depth).
+ */
+struct walker {
+	struct packer *p;
+	unsigned char *seen; /* per manifest entry */
+	size_t n;
+	uint64_t added, missing, retyped, mode, relinked;
 	char first[SP_ERRMSG_MAX / 2];
+	sp_buf rel;
 };
 
-static int
-check_cb(sp_manifest_check_status status, const sp_manifest_entry *expected,
-    const sp_manifest_entry *actual, void *payload)
+/* Index of the entry with this path (entries are sorted), or -1. */
+static long
+entry_index(const sp_manifest *m, size_t n, const char *path, size_t len)
 {
-	struct mismatch *mm = payload;
-	static const char *const what[] = {
-	    "matched", "changed", "missing", "new", "mode differs"};
-	const sp_manifest_entry *e = expected != NULL ? expected : actual;
+	size_t lo = 0, hi = n;
 
-	if (status != SP_CHECK_MATCHED && mm->first[0] == '\0' && e != NULL)
-		snprintf(mm->first, sizeof(mm->first), "%s '%s'", what[status],
-		    e->path);
-	return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const sp_manifest_entry *e = sp_manifest_entry_at(m, mid);
+		size_t k = e->path_len < len ? e->path_len : len;
+		int c = memcmp(e->path, path, k);
+
+		if (c == 0)
+			c = e->path_len < len ? -1 : e->path_len > len ? 1 : 0;
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static void
+note(struct walker *w, uint64_t *counter, const char *what, const char *path)
+{
+	(*counter)++;
+	if (w->first[0] == '\0')
+		snprintf(w->first, sizeof(w->first), "%s '%s'", what, path);
+}
+
+static void
+rel_cut(struct walker *w, size_t len)
+{
+	w->rel.size = len;
+	if (w->rel.ptr != NULL)
+		w->rel.ptr[len] = '\0';
+}
+
+static void
+check_entry(struct walker *w, int dirfd, const char *name,
+    const struct stat *st, const sp_manifest_entry *e)
+{
+	if (S_ISLNK(st->st_mode) != (e->type == SP_MANIFEST_SYMLINK)) {
+		note(w, &w->retyped, "another type:", w->rel.ptr);
+	} else if (S_ISLNK(st->st_mode)) {
+		char t[SP_MANIFEST_MAX_TARGET + 1];
+		ssize_t tl = readlinkat(dirfd, name, t, sizeof(t));
+
+		if (tl < 0 || (size_t)tl >= sizeof(t) ||
+		    e->link_target == NULL ||
+		    (size_t)tl != strlen(e->link_target) ||
+		    memcmp(t, e->link_target, (size_t)tl) != 0)
+			note(w, &w->relinked, "changed link", w->rel.ptr);
+	} else if (((st->st_mode & S_IXUSR) != 0) !=
+	           (e->type == SP_MANIFEST_EXECUTABLE)) {
+		note(w, &w->mode, "executable bit of", w->rel.ptr);
+	}
 }
 
 static int
-check_source(struct packer *p)
+walk_dir(struct walker *w, int fd, int depth)
 {
-	sp_manifest_check_summary sum;
-	struct mismatch mm = {{0}};
-	int error;
+	sp_ctx *ctx = w->p->ctx;
+	const char *src = w->p->opts->source;
+	DIR *d;
+	struct dirent *de;
+	size_t base = w->rel.size;
+	int error = 0;
 
-	memset(&sum, 0, sizeof(sum));
-	error = sp_manifest_check_dir(
-	    p->ctx, p->m, p->opts->source, check_cb, &mm, &sum);
-	if (error == SP_EVERIFY) {
-		if (sum.changed + sum.missing + sum.added + sum.mode == 0)
-			error = sp_err_set(p->ctx, SP_EVERIFY,
-			    "source '%s' does not match manifest '%s': git "
-			    "tree %s, manifest says otherwise",
-			    p->opts->source, p->opts->manifest,
-			    sum.actual_tree);
-		else
-			error = sp_err_set(p->ctx, SP_EVERIFY,
-			    "source '%s' does not match manifest '%s': %llu "
-			    "changed, %llu missing, %llu new, %llu mode "
-			    "(first: %s)",
-			    p->opts->source, p->opts->manifest,
-			    (unsigned long long)sum.changed,
-			    (unsigned long long)sum.missing,
-			    (unsigned long long)sum.added,
-			    (unsigned long long)sum.mode, mm.first);
+	if (depth > 256) {
+		close(fd);
+		return sp_err_set(ctx, SP_ELIMIT, "'%s/%s' is nested too deep",
+		    src, w->rel.ptr);
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return sp_err_set(ctx, SP_EIO, "cannot read '%s/%s': %s", src,
+		    w->rel.ptr != NULL ? w->rel.ptr : "", strerror(errno));
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		struct stat st;
+		long idx;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    strcmp(name, ".git") == 0)
+			continue;
+		rel_cut(w, base);
+		if ((base > 0 && sp_buf_putc(&w->rel, '/') < 0) ||
+		    sp_buf_puts(&w->rel, name) < 0) {
+			error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+			break;
+		}
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			error =
+			    sp_err_set(ctx, SP_EIO, "cannot stat '%s/%s': %s",
+			        src, w->rel.ptr, strerror(errno));
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub < 0) {
+				error = sp_err_set(ctx, SP_EIO,
+				    "cannot open '%s/%s': %s", src, w->rel.ptr,
+				    strerror(errno));
+				break;
+			}
+			if ((error = walk_dir(w, sub, depth + 1)) < 0)
+				break;
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+			error = sp_err_set(ctx, SP_EUNSAFE,
+			    "'%s/%s' is a device, FIFO or socket; a source "
+			    "holds only files, directories and symbolic links",
+			    src, w->rel.ptr);
+			break;
+		}
+		idx = entry_index(w->p->m, w->n, w->rel.ptr, w->rel.size);
+		if (idx < 0) {
+			note(w, &w->added, "new", w->rel.ptr);
+			continue;
+		}
+		w->seen[idx] = 1;
+		check_entry(w, dirfd(d), name, &st,
+		    sp_manifest_entry_at(w->p->m, (size_t)idx));
+	}
+	if (error == 0 && errno != 0)
+		error = sp_err_set(
+		    ctx, SP_EIO, "cannot read '%s': %s", src, strerror(errno));
+	closedir(d);
+	rel_cut(w, base);
+	return error;
+}
+
+static int
+walk_source(struct packer *p)
+{
+	struct walker w;
+	size_t i;
+	int fd, error;
+
+	memset(&w, 0, sizeof(w));
+	w.p = p;
+	w.n = sp_manifest_entry_count(p->m);
+	sp_buf_init(&w.rel, (size_t)1 << 20);
+	if ((w.seen = sp_calloc(p->ctx, w.n + 1, 1)) == NULL)
+		return sp_err_set(p->ctx, SP_ENOMEM, "out of memory");
+	fd = open(p->opts->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		error =
+		    sp_err_set(p->ctx, errno == ENOENT ? SP_ENOTFOUND : SP_EIO,
+		        "cannot open source directory '%s': %s",
+		        p->opts->source, strerror(errno));
+		goto out;
+	}
+	if ((error = walk_dir(&w, fd, 0)) < 0)
+		goto out;
+	for (i = 0; i < w.n; i++) {
+		if (!w.seen[i])
+			note(&w, &w.missing, "missing",
+			    sp_manifest_entry_at(p->m, i)->path);
+	}
+	if (w.added + w.missing + w.retyped + w.mode + w.relinked > 0) {
+		error = sp_err_set(p->ctx, SP_EVERIFY,
+		    "source '%s' does not match manifest '%s': %llu new, %llu "
+		    "missing, %llu of another type, %llu with another "
+		    "executable bit, %llu links changed (first: %s)",
+		    p->opts->source, p->opts->manifest,
+		    (unsigned long long)w.added, (unsigned long long)w.missing,
+		    (unsigned long long)w.retyped, (unsigned long long)w.mode,
+		    (unsigned long long)w.relinked, w.first);
 		sp_err_hint(p->ctx, "pack the source the manifest was made "
 		                    "from, or make a new manifest");
 	}
+out:
+	free(w.seen);
+	sp_buf_dispose(&w.rel);
 	return error;
 }
 
@@ -542,9 +694,11 @@ write_file_member(struct packer *p, const struct plan *e, unsigned char *chunk)
 		goto out;
 	if (e->entry != NULL && !sp_ct_equal(digest, e->entry->sha256, 32)) {
 		error = sp_err_set(ctx, SP_EVERIFY,
-		    "'%s' changed while it was being packed: it no longer "
-		    "matches the manifest",
-		    e->path);
+		    "source '%s' does not match manifest '%s': '%s' changed "
+		    "(its SHA-256 differs)",
+		    p->opts->source, p->opts->manifest, e->entry->path);
+		sp_err_hint(ctx, "pack the source the manifest was made from, "
+		                 "or make a new manifest");
 		goto out;
 	}
 	if (sp_index_line(&p->index, e->name, digest, false) < 0)
@@ -703,7 +857,7 @@ sp_escrow_pack(sp_ctx *ctx, const char *out_path,
 
 	if ((error = load_inputs(&p, &mtime)) < 0)
 		goto out;
-	if ((error = check_source(&p)) < 0)
+	if ((error = walk_source(&p)) < 0)
 		goto out;
 	if ((error = build_plan(&p)) < 0)
 		goto out;

@@ -232,14 +232,20 @@ slot_of(const char *name)
 }
 
 /*
- * A symlink target is acceptable when it is relative, printable UTF-8 and,
- * resolved lexically from the link's directory, never leaves source/.
+ * A symlink target is acceptable under the rule of manifest targets
+ * (docs/spec/manifest.md, 1.3): not empty, valid UTF-8, at most 4096 bytes,
+ * relative, zero or more ".." names then other names ("." and empty names
+ * ignored), and no more ".." than the link's directory is deep below
+ * source/. Then following any chain of links stays below source/ (a
+ * lexical check alone would let "d/l/../.." escape through a link d/l ->
+ * "..").
  */
 static bool
 target_ok(const char *name, const char *target)
 {
-	size_t len = strlen(target), depth = 0;
+	size_t len = strlen(target), depth = 0, ups = 0;
 	const char *p, *slash;
+	bool names = false;
 
 	if (len == 0 || len > 4096 || target[0] == '/' ||
 	    !sp_escrow__utf8_ok(target, len))
@@ -247,23 +253,23 @@ target_ok(const char *name, const char *target)
 	/* Depth of the link's directory below source/. */
 	for (p = name + 7; (slash = strchr(p, '/')) != NULL; p = slash + 1)
 		depth++;
-	for (p = target; *p != '\0';) {
+	for (p = target;;) {
 		size_t n;
 
 		slash = strchr(p, '/');
 		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (depth == 0)
+			if (names)
 				return false;
-			depth--;
+			ups++;
 		} else if (!(n == 0 || (n == 1 && p[0] == '.'))) {
-			depth++;
+			names = true;
 		}
 		if (slash == NULL)
 			break;
 		p = slash + 1;
 	}
-	return true;
+	return ups <= depth;
 }
 
 static int

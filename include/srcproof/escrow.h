@@ -122,11 +122,14 @@ typedef struct sp_escrow_pack_result {
 
 /**
  * Pack a bundle into @p out_path (atomically: nothing appears there on
- * failure). The source is checked against the manifest first and packed
- * from the manifest's entries, each file hashed again while it is written
- * (a file changed meanwhile stops the pack); the signature envelope must be
- * over the manifest; recipe, policy and proofs must parse. With recipients,
- * every certificate must be usable or nothing is written.
+ * failure). The source is checked against the manifest in one hashing
+ * pass: its tree is walked first (paths, types, executable bits, link
+ * targets; ".git" skipped as the manifest builder does), then the
+ * manifest's entries are packed, each file hashed while it is written and
+ * compared with the manifest. The bundle's source is exactly the
+ * manifest's content. The signature envelope must be over the manifest;
+ * recipe, policy and proofs must parse. With recipients, every certificate
+ * must be usable or nothing is written.
  *
  * @param res receives counts and the bundle digest; may be NULL
  * @return 0, SP_EVERIFY (source does not match the manifest, signature not

@@ -42,6 +42,7 @@ refuse 3 "has an absolute name" absolute
 refuse 3 "member 'pwned.txt' is outside 'srcproof-bundle/'" outside_root
 ALL=1 refuse 3 "symbolic link 'source/z' points outside source/" symlink_outside
 refuse 3 "symbolic link 'source/z' points outside source/" symlink_absolute
+refuse 3 "symbolic link 'source/x' points outside source/" symlink_chain
 refuse 3 "member 'manifest' is a symbolic link outside source/" symlink_not_source
 ALL=1 refuse 3 "member 'source/w/evil.c' would be written through 'source/w', which is a symbolic link" symlink_write_through
 refuse 3 "would be written through 'source/a.c', which is a file" file_as_dir
