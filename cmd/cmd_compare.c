@@ -1,18 +1,25 @@
 /*
  * srcproof compare: shipped binary versus rebuilt binary, with a verdict.
  */
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_secret.h"
 #include "srcproof/compare.h"
+#include "srcproof/rebuild.h"
+#include "srcproof/sign.h"
+#include "srcproof/util.h"
 
 #include "banned.h"
 
 static const char usage[] =
     "usage: srcproof compare SHIPPED REBUILT [--json] [--report DIR]\n"
     "                        [--signature PKCS7] [--diffoscope]\n"
+    "                        [--key KEY --attest VERDICT]\n"
     "\n"
     "Compare a shipped binary with the binary rebuilt from reviewed source\n"
     "and print one verdict: IDENTICAL, IDENTICAL_MODULO_SIGNATURE,\n"
@@ -34,6 +41,14 @@ static const char usage[] =
     "  --diffoscope-max-output BYTES cap on each output file (default 40 "
     "MiB)\n"
     "  --max-ranges N       differing ranges to list (default 64)\n"
+    "  --key KEY            sign a verdict statement (role rebuild, "
+    "docs/spec/\n"
+    "                       verdict.md) with KEY into the --attest file\n"
+    "  --attest VERDICT     where to write it (DSSE; refused if it "
+    "exists)\n"
+    "  --passphrase-fd N    read KEY's passphrase or PIN from descriptor "
+    "N\n"
+    "  --time TIME          signed_at of the verdict (default: now)\n"
     "  --json               one JSON document on stdout\n"
     "  -q, --quiet          print only the verdict\n"
     "  -h, --help           this help\n"
@@ -50,6 +65,10 @@ enum {
 	OPT_MAX_RANGES,
 	OPT_DIFFOSCOPE_MAX,
 	OPT_SIGNER_CERT,
+	OPT_KEY,
+	OPT_ATTEST,
+	OPT_PASSFD,
+	OPT_TIME,
 };
 
 static int
@@ -67,6 +86,31 @@ parse_count(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* Sign a verdict statement about this comparison into @p path. */
+static int
+write_attestation(sp_ctx *ctx, const sp_compare_result *res,
+    const char *shipped, const sp_key *key, const char *path, int64_t when)
+{
+	sp_buf stmt = SP_BUF_INIT, env = SP_BUF_INIT;
+	char *copy = strdup(shipped);
+	int error;
+
+	if (copy == NULL)
+		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
+	if ((error = sp_verdict_compare_statement(
+	         ctx, &stmt, res, basename(copy), when, SP_VERSION)) < 0 ||
+	    (error = sp_verdict_sign(ctx, &env, stmt.ptr, stmt.size, key)) <
+	        0 ||
+	    (error = sp_write_file_atomic(
+	         ctx, path, env.ptr, env.size, 0644, SP_ATOMIC_EXCL)) < 0)
+		goto out;
+out:
+	free(copy);
+	sp_buf_dispose(&stmt);
+	sp_buf_dispose(&env);
+	return error;
+}
+
 int
 cmd_compare(int argc, char **argv, sp_ctx *ctx)
 {
@@ -78,6 +122,10 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	        OPT_DIFFOSCOPE_TIMEOUT},
 	    {"max-ranges", required_argument, NULL, OPT_MAX_RANGES},
 	    {"signer-cert", required_argument, NULL, OPT_SIGNER_CERT},
+	    {"key", required_argument, NULL, OPT_KEY},
+	    {"attest", required_argument, NULL, OPT_ATTEST},
+	    {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
+	    {"time", required_argument, NULL, OPT_TIME},
 	    {"diffoscope-max-output", required_argument, NULL,
 	        OPT_DIFFOSCOPE_MAX},
 	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
@@ -85,7 +133,10 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	struct cli_common common = {0};
 	sp_compare_result *res = NULL;
 	const sp_compare_summary *sum;
-	const char *report = NULL;
+	const char *report = NULL, *keyspec = NULL, *attest = NULL;
+	struct cli_secret secret = CLI_SECRET_INIT;
+	int64_t when = (int64_t)time(NULL);
+	sp_key *key = NULL;
 	sp_buf text = SP_BUF_INIT;
 	unsigned long n;
 	int opt, exit_now = -1, rc = CLI_EXIT_ERROR;
@@ -106,6 +157,24 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 			break;
 		case OPT_SIGNER_CERT:
 			opts.signer_cert_path = optarg;
+			break;
+		case OPT_KEY:
+			keyspec = optarg;
+			break;
+		case OPT_ATTEST:
+			attest = optarg;
+			break;
+		case OPT_PASSFD:
+			if (cli_secret_parse_fd(&secret, "compare", optarg) !=
+			    0)
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_TIME:
+			if (sp_time_parse(&when, optarg) < 0)
+				return cli_usage_error("compare",
+				    "--time needs YYYY-MM-DDTHH:MM:SSZ, not "
+				    "'%s'",
+				    optarg);
 			break;
 		case OPT_DIFFOSCOPE:
 			opts.diffoscope = true;
@@ -147,13 +216,26 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	if (opts.diffoscope && report == NULL)
 		return cli_usage_error("compare",
 		    "'--diffoscope' needs '--report DIR' for its output");
+	if ((keyspec == NULL) != (attest == NULL))
+		return cli_usage_error(
+		    "compare", "'--key' and '--attest' go together");
+	if (keyspec != NULL &&
+	    sp_key_load_private(ctx, &key, keyspec, cli_secret_cb, &secret) < 0)
+		return cli_fail(ctx);
 	opts.report_dir = report;
 	cli_progress_setup(ctx, &common);
 	if (sp_compare_files(ctx, &res, argv[optind], argv[optind + 1], &opts) <
-	    0)
-		return cli_fail(ctx);
+	    0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
 	cli_progress_done();
 	sum = sp_compare_result_summary(res);
+	if (attest != NULL &&
+	    write_attestation(ctx, res, argv[optind], key, attest, when) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
+	}
 	if (report != NULL && sp_compare_write_report(ctx, res, report) < 0) {
 		rc = cli_fail(ctx);
 		goto out;
@@ -184,6 +266,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 		                                       : CLI_EXIT_FAIL;
 	}
 out:
+	sp_key_free(key);
 	sp_buf_dispose(&text);
 	sp_compare_result_free(res);
 	return rc;
