@@ -53,6 +53,21 @@ openssl pkey -in p.key -passin pass:'pw from fd' -noout || fail "fd passphrase"
 expect_rc 2 sp key generate -o q.key --passphrase-fd 5 5</dev/null
 expect_grep 'empty passphrase' "$T/err"
 
+# The terminal prompt (a pseudo-terminal from script(1)): asked twice, echo
+# off. Timing-dependent input, so not under valgrind.
+if [ -z "$SP_WRAPPER" ] && command -v script >/dev/null; then
+	(sleep 1; printf 'tty secret\n'; sleep 1; printf 'tty secret\n'; sleep 1) |
+		script -qec "$SRCPROOF key generate -o t.key" /dev/null >tty.out 2>&1 ||
+		fail "tty prompt: $(cat tty.out)"
+	grep -q 'passphrase for the new key (again): ' tty.out || fail "no second prompt"
+	! grep -q 'tty secret' tty.out || fail "the passphrase was echoed"
+	openssl pkey -in t.key -passin pass:'tty secret' -noout || fail "tty passphrase"
+	(sleep 1; printf 'one\n'; sleep 1; printf 'two\n'; sleep 1) |
+		script -qec "$SRCPROOF key generate -o u.key" /dev/null >tty.out 2>&1 || true
+	grep -q 'the passphrases do not match' tty.out || fail "mismatch: $(cat tty.out)"
+	[ ! -e u.key ] || fail "a key was written after a mismatch"
+fi
+
 # key show and --json.
 expect_rc 0 sp key show a.key.pub
 expect_grep '^algorithm: ed25519' "$T/out"
