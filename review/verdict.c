@@ -264,13 +264,13 @@ sp_verdict_compare_statement(sp_ctx *ctx, sp_buf *out,
 	    json_pack("[{s:O, s:{s:O}}]", "name", json_object_get(art, "name"),
 	        "digest", "sha256", json_object_get(art, "shipped_sha256"));
 	pred = json_pack("{s:s, s:s, s:s, s:s, s:O, s:n, s:n, s:n, s:n, s:n, "
-	                 "s:[O], s:[], s:o, s:{s:s, s:s}}",
+	                 "s:n, s:[O], s:[], s:o, s:{s:s, s:s}}",
 	    "role", SP_VERDICT_ROLE, "kind", "compare", "signed_at", t,
 	    "verdict", sp_verdict_name(sum->verdict), "reason",
 	    json_object_get(art, "reason"), "bundle", "manifest",
-	    "bundle_checks", "build", "toolchain", "artefacts", art, "warnings",
-	    "not_checked", nc, "tool", "name", "srcproof", "version",
-	    tool_version ? tool_version : SRCPROOF_VERSION_STRING);
+	    "bundle_checks", "build", "toolchain", "host", "artefacts", art,
+	    "warnings", "not_checked", nc, "tool", "name", "srcproof",
+	    "version", tool_version ? tool_version : SRCPROOF_VERSION_STRING);
 	nc = NULL;
 	if (pred == NULL || subjects == NULL) {
 		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
