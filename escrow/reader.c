@@ -737,7 +737,9 @@ run(struct pass *p)
 
 	if ((cloc = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0)) ==
 	    (locale_t)0)
-		return sp_err_set(p->ctx, SP_ENOMEM, "out of memory");
+		return sp_err_set(p->ctx, SP_EUNSUPPORTED,
+		    "the C.UTF-8 locale is not available (glibc 2.35 and later "
+		    "have it built in; else install locales)");
 	old = uselocale(cloc);
 	if ((p->a = archive_read_new()) == NULL ||
 	    (p->md = EVP_MD_CTX_new()) == NULL) {

@@ -90,6 +90,12 @@ sp_tarw_open(sp_ctx *ctx, sp_tarw **out, const sp_tarw_options *opts,
 	w->mtime = opts->mtime;
 	sp_buf_init(&w->name, SP_ESCROW_MAX_NAME + 64);
 	w->cloc = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0);
+	if (w->cloc == (locale_t)0) {
+		error = sp_err_set(ctx, SP_EUNSUPPORTED,
+		    "the C.UTF-8 locale is not available (glibc 2.35 and later "
+		    "have it built in; else install locales)");
+		goto out;
+	}
 	w->a = archive_write_new();
 	w->e = archive_entry_new();
 	w->md = EVP_MD_CTX_new();
