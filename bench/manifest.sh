@@ -15,7 +15,8 @@
 #   SP_BENCH_SEED    seed of the generator (default 1)
 #   SP_BENCH_DIR     where the tree is made and kept for the next run
 #                    (default ${TMPDIR:-/tmp}/sp-bench-FILES-BYTES-SEED)
-#   SP_BENCH_RUNS    timed runs per tool, the best is kept (default 3)
+#   SP_BENCH_RUNS    timed runs per tool, taken in turns; the best wall
+#                    time is kept (default 3)
 #
 # Needs: perl (the generator), GNU time (/usr/bin/time, Debian package
 # "time"), hashdeep (package "hashdeep"), coreutils, findutils.
@@ -127,38 +128,41 @@ trap 'rm -rf "$out"' EXIT
 "$SP" manifest create "$DIR" -o "$out/warm" -q
 tree=$(sed -n 's/^# git-tree: //p' "$out/warm")
 
-# run NAME CMD...: best wall time of RUNS runs; peak RSS of that run.
-declare -A secs rss
-run() {
-	local name=$1 i best="" bestrss=""
+# once NAME CMD...: one timed run; keeps NAME's best wall time, the peak
+# RSS and CPU time (user + system) of that run.
+declare -A secs rss cpu
+once() {
+	local name=$1
 	shift
-	for ((i = 0; i < RUNS; i++)); do
-		/usr/bin/time -v -o "$out/time" "$@" >/dev/null 2>"$out/stderr" ||
-			die "$name failed: $(tail -3 "$out/stderr")"
-		local wall maxrss
-		wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-			n = split($2, p, ":"); s = 0
-			for (k = 1; k <= n; k++) s = s * 60 + p[k]
-			print s }' "$out/time")
-		maxrss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time")
-		if [ -z "$best" ] || awk "BEGIN {exit !($wall < $best)}"; then
-			best=$wall
-			bestrss=$maxrss
-		fi
-	done
-	secs[$name]=$best
-	rss[$name]=$bestrss
+	/usr/bin/time -v -o "$out/time" "$@" >/dev/null 2>"$out/stderr" ||
+		die "$name failed: $(tail -3 "$out/stderr")"
+	local wall maxrss c
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+		n = split($2, p, ":"); s = 0
+		for (k = 1; k <= n; k++) s = s * 60 + p[k]
+		print s }' "$out/time")
+	maxrss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time")
+	c=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$out/time")
+	if [ -z "${secs[$name]:-}" ] || awk "BEGIN {exit !($wall < ${secs[$name]})}"; then
+		secs[$name]=$wall
+		rss[$name]=$maxrss
+		cpu[$name]=$c
+	fi
 }
 
-run srcproof "$SP" manifest create "$DIR" -o "$out/MANIFEST" -q
-run xargs bash -c 'cd "$1" && find . -type f -print0 | xargs -0 -P2 sha256sum' _ "$DIR"
-run hashdeep bash -c 'cd "$1" && hashdeep -r -c sha256 .' _ "$DIR"
+# The tools take turns, so that a change of load on a shared machine hits
+# all of them alike.
+for ((i = 0; i < RUNS; i++)); do
+	once srcproof "$SP" manifest create "$DIR" -o "$out/MANIFEST" -q
+	once xargs bash -c 'cd "$1" && find . -type f -print0 | xargs -0 -P2 sha256sum' _ "$DIR"
+	once hashdeep bash -c 'cd "$1" && hashdeep -r -c sha256 .' _ "$DIR"
+done
 cmp -s "$out/warm" "$out/MANIFEST" || die "two runs of srcproof gave different manifests"
 
 printf '\nsrcproof manifest benchmark: %d files, %.1f MiB, seed %s, %s CPUs, best of %d warm runs\n' \
 	"$nfiles" "$(awk "BEGIN {print $nbytes / 1048576}")" "$SEED" "$(nproc)" "$RUNS"
 printf 'tree: %s (git tree %s)\n\n' "$DIR" "$tree"
-printf '%-36s %9s %10s %10s %10s %10s\n' tool seconds MiB/s files/s 'peak RSS' 'srcproof x'
+printf '%-32s %8s %9s %9s %11s %10s %8s %10s\n' tool seconds MiB/s files/s 'peak RSS' 'srcproof x' 'CPU s' 'by CPU x'
 for t in srcproof xargs hashdeep; do
 	case $t in
 	srcproof) label="srcproof manifest create" ;;
@@ -166,11 +170,16 @@ for t in srcproof xargs hashdeep; do
 	hashdeep) label="hashdeep -r -c sha256" ;;
 	esac
 	awk -v l="$label" -v s="${secs[$t]}" -v b="$nbytes" -v f="$nfiles" \
-		-v r="${rss[$t]}" -v sp="${secs[srcproof]}" 'BEGIN {
+		-v r="${rss[$t]}" -v sp="${secs[srcproof]}" -v c="${cpu[$t]}" \
+		-v cp="${cpu[srcproof]}" 'BEGIN {
 		if (s <= 0) s = 0.001
-		printf "%-36s %9.2f %10.1f %10.0f %7.1f MiB %9.2fx\n", l, s,
-		    b / 1048576 / s, f / s, r / 1024, s / (sp > 0 ? sp : 0.001) }'
+		if (sp <= 0) sp = 0.001
+		if (cp <= 0) cp = 0.001
+		printf "%-32s %8.2f %9.1f %9.0f %7.1f MiB %9.2fx %8.2f %9.2fx\n", l, s,
+		    b / 1048576 / s, f / s, r / 1024, s / sp, c, c / cp }'
 done
+echo "(srcproof x: the tool's wall time over srcproof's; by CPU x: the same"
+echo " for CPU time, user + system, which a busy machine disturbs less)"
 echo
 awk -v x="${secs[xargs]}" -v h="${secs[hashdeep]}" -v s="${secs[srcproof]}" \
 	-v r="${rss[srcproof]}" 'BEGIN {
