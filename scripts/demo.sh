@@ -30,7 +30,11 @@ T0=2026-11-25T09:00:00Z
 rm -rf "$OUT"
 mkdir -p "$OUT"
 cd "$OUT"
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n== %s\n' "$*"; }
+fi
 run() {
 	printf '$ srcproof'
 	printf ' %q' "$@" | sed "s#$OUT/##g"
