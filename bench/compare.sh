@@ -128,9 +128,13 @@ for c in pe elf; do
 		ds=$(secs $c.diffoscope)
 		st=$(awk -F': ' '/Exit status/ {print $2}' "$c.diffoscope.time")
 		note="exit $st"
-		# timeout(1) exits 137 when it had to kill diffoscope; the
-		# RSS of a killed run is not measured.
-		[ "${st:-0}" = 137 ] && note="killed at ${dto}s (lower bound)"
+		# timeout -s KILL kills its whole process group, itself
+		# included (time then says "terminated by signal 9"), or
+		# exits 137; the RSS of a killed run is not measured.
+		if [ "${st:-0}" = 137 ] ||
+			grep -q 'terminated by signal' "$c.diffoscope.time"; then
+			note="killed at ${dto}s (lower bound)"
+		fi
 		r="$(rss $c.diffoscope) KiB"
 		case $note in killed*) r="n/a" ;; esac
 		printf '%-5s %-10s %-28s %10s %13s\n' $c diffoscope "($note)" "$ds" "$r"
