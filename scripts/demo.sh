@@ -145,6 +145,9 @@ run manifest chain avscan-1.0.0.manifest avscan-1.0.1.manifest \
 
 # ---------------------------------------------------------------------------
 say "Journey 2: the auditor"
+# The log proof shows release 1.0.2 was logged and witnessed (offline).
+run log verify avscan-1.0.2.proof --log-key log/log.vkey --witness witness.vkey \
+	--quorum 1 --entry avscan-1.0.2.manifest.sig
 run escrow verify avscan-1.0.2.bundle --key keys/reviewer-cms.key \
 	--policy policy.json --log-key log/log.vkey --witness witness.vkey \
 	--quorum 1
