@@ -1296,10 +1296,14 @@ sp_verify_report_dir(const sp_verify_result *res)
 }
 
 static void
-run_dispose(struct run *r)
+run_dispose(struct run *r, int error)
 {
+	char msg[SP_ERRMSG_MAX], hint[SP_ERRMSG_MAX];
 	size_t i;
 
+	/* Cleaning up must not lose the error being returned. */
+	snprintf(msg, sizeof(msg), "%s", sp_ctx_errmsg(r->ctx));
+	snprintf(hint, sizeof(hint), "%s", sp_ctx_errhint(r->ctx));
 	remove_dir(r->ctx, &r->udir);
 	remove_dir(r->ctx, &r->prev_dir);
 	remove_dir(r->ctx, &r->report_tmp);
@@ -1313,6 +1317,11 @@ run_dispose(struct run *r)
 	free(r->prev_path);
 	free(r->prev_sig);
 	sp_buf_dispose_secret(&r->pc.secret);
+	if (error < 0) {
+		sp_err_set(r->ctx, error, "%s", msg);
+		if (hint[0] != '\0')
+			sp_err_hint(r->ctx, "%s", hint);
+	}
 }
 
 int
@@ -1415,7 +1424,7 @@ sp_verify_run(sp_ctx *ctx, sp_verify_result **out, const char *bundle,
 	*out = res;
 	res = NULL;
 out:
-	run_dispose(&r);
+	run_dispose(&r, error);
 	sp_verify_result_free(res);
 	return error;
 }
