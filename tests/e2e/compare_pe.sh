@@ -46,6 +46,16 @@ jq -e '.schema == "srcproof.compare/v1" and .verdict == "IDENTICAL_MODULO_SIGNAT
   and .pe_shipped.checksum_valid and .pe_shipped.certificate_table.entries == 1
   and .normalized.size == .rebuilt.size and (.normalized.sha256 | length) == 64' \
 	"$T/out" >/dev/null || fail "nested/timestamped JSON result is wrong"
+# Two WIN_CERTIFICATE entries: both walked, both checked.
+expect_rc 0 sp compare --json "$F/smulti64.exe" "$F/u64.exe"
+jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE" and .pe_shipped.certificate_table.entries == 2
+  and ([.signatures[].entry] == [0, 1]) and all(.signatures[]; .ok)
+  and .signatures[1].timestamp.kind == "rfc3161"' "$T/out" >/dev/null ||
+	fail "second certificate table entry not checked"
+expect_rc 1 sp compare --json "$F/smultibad64.exe" "$F/u64.exe"
+jq -e '.verdict == "DIFFERENT" and .ranges_total == 0 and .signatures[0].ok
+  and (.signatures[1].digest_match | not)' "$T/out" >/dev/null ||
+	fail "foreign second entry not caught"
 # A timestamp added later with 'osslsigncode add'.
 expect_rc 0 sp compare --json "$F/sa64.exe" "$F/u64.exe"
 jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE" and .signatures[0].timestamp.kind == "rfc3161"' \
