@@ -214,7 +214,7 @@ local_distro(char *out, size_t outlen)
 			v[len - 1] = '\0';
 			v++;
 		}
-		snprintf(dst, 128, "%s", v);
+		snprintf(dst, 128, "%.127s", v);
 	}
 	fclose(f);
 	if (id[0] != '\0')
@@ -1474,6 +1474,10 @@ out:
 		if (hint[0] != '\0')
 			sp_err_hint(ctx, "%s", hint);
 	}
+	/* Our references; the predicate holds its own. */
+	json_decref(r->warnings);
+	json_decref(r->not_checked);
+	json_decref(r->artefacts);
 	free(fatal);
 	free(outdir_abs);
 	free(r->work);
