@@ -436,18 +436,19 @@ cmd_verify(int argc, char **argv, sp_ctx *ctx)
 		rc = cli_json_print(doc, "verify");
 		doc = NULL;
 		if (rc == CLI_EXIT_OK && error < 0)
-			rc = CLI_EXIT_FAIL;
+			rc = cli_fail(ctx);
 		goto out;
 	}
 	if (!common.quiet)
 		print_checks(res, bundle);
 	print_result(res);
 	if (sp_verify_report_dir(res) != NULL && !common.quiet) {
-		fputs("srcproof: report written to ", stderr);
+		fputs("srcproof: report in ", stderr);
 		cli_print_untrusted(stderr, sp_verify_report_dir(res));
-		fputs("/report.txt and report.html\n", stderr);
+		fputs("/ (report.txt, report.html, report.json)\n", stderr);
 	}
-	rc = error < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	if (error < 0)
+		rc = cli_fail(ctx);
 out:
 	json_decref(doc);
 	sp_verify_result_free(res);

@@ -546,7 +546,8 @@ check_chain(struct run *r)
 	if (sp_manifest_chain_check(r->ctx, ms, 2, &broken) < 0) {
 		if (sp_ctx_errcode(r->ctx) != SP_EVERIFY)
 			return sp_ctx_errcode(r->ctx);
-		set_ctx(r, SP_VERIFY_UPDATE_CHAIN, SP_ESCROW_FAIL, "");
+		set_ctx(r, SP_VERIFY_UPDATE_CHAIN, SP_ESCROW_FAIL,
+		    "manifest 1 is --previous, manifest 2 the bundle's: ");
 		return 0;
 	}
 	if (r->prev_sig == NULL) {
