@@ -528,7 +528,8 @@ lines_at(struct range_vec *v, const struct ledger_ref *refs, size_t lo,
 		for (j = 0; j < e->nranges; j++)
 			v->r[v->n++] = e->ranges[j];
 	}
-	qsort(v->r, v->n, sizeof(*v->r), range_cmp);
+	if (v->n > 1)
+		qsort(v->r, v->n, sizeof(*v->r), range_cmp);
 	for (i = 0; i < v->n; i++) {
 		uint64_t s = v->r[i].start, e = v->r[i].end;
 
