@@ -86,7 +86,8 @@ timed manifest1 "$SP" manifest create r1 -o m1 --product bench --release 1 -q
 timed manifest2 "$SP" manifest create r2 -o m2 --product bench --release 2 --kind update --previous m1 -q
 
 # ENTRIES files of release 1, in attestations of PER_ATT files.
-grep -E '^[0-9a-f]{64}  ' m1 | cut -c67- | head -n "$ENTRIES" | split -l "$PER_ATT" -d -a 3 - list.
+grep -E '^[0-9a-f]{64}  ' m1 | cut -c67- | awk -v n="$ENTRIES" 'NR <= n' |
+	split -l "$PER_ATT" -d -a 3 - list.
 atts=()
 for l in list.*; do
 	atts+=("$l.att")
