@@ -369,6 +369,20 @@ escrow_checks(struct run *r)
 	error = sp_escrow_verify(r->ctx, r->bundle, &eo, &er);
 	if (error < 0 && error != SP_EVERIFY)
 		return error;
+	if (error == SP_EVERIFY &&
+	    er.checks[SP_ESCROW_CHECK_ARCHIVE].status ==
+	        SP_ESCROW_NOT_CHECKED &&
+	    er.checks[SP_ESCROW_CHECK_DECRYPTION].status ==
+	        SP_ESCROW_NOT_CHECKED) {
+		/* Refused before any check ran: the recipient key (wrong
+		 * passphrase). The bundle could not be opened. */
+		er.checks[SP_ESCROW_CHECK_DECRYPTION].status = SP_ESCROW_FAIL;
+		er.checks[SP_ESCROW_CHECK_DECRYPTION].required = true;
+		snprintf(er.checks[SP_ESCROW_CHECK_DECRYPTION].detail,
+		    sizeof(er.checks[SP_ESCROW_CHECK_DECRYPTION].detail), "%s",
+		    sp_ctx_errmsg(r->ctx));
+		er.encrypted = true;
+	}
 	sp_err_clear(r->ctx);
 	for (i = 0; i < SP_ESCROW_CHECK_COUNT && i < er.ncheck; i++) {
 		struct sp_verify_check_slot *c = &res->checks[from_escrow[i]];
@@ -409,6 +423,17 @@ escrow_checks(struct run *r)
 		    r->nchain,
 		    (unsigned long long)sp_policy_version(r->chain[0]));
 	}
+
+	/* Mix-and-match: a policy for one product accepts no other's
+	 * manifests (docs/spec/policy.md, section 2). */
+	if (res->policy_ok && res->policy_product[0] != '\0' &&
+	    res->checks[SP_VERIFY_SIGNATURE].status == SP_ESCROW_PASS &&
+	    strcmp(res->product, res->policy_product) != 0)
+		sp_verify__set(res, SP_VERIFY_SIGNATURE, SP_ESCROW_FAIL,
+		    "mix-and-match: the manifest is for product '%s' but the "
+		    "policy is for '%s'",
+		    res->product[0] != '\0' ? res->product : "(none)",
+		    res->policy_product);
 
 	/* Witness cosignatures are the witnesses check's business: escrow
 	 * was given none, so its count says nothing. */
