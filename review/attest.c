@@ -166,9 +166,8 @@ range_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* Sort and merge overlapping or adjacent ranges in place; new count. */
-static size_t
-ranges_normalize(sp_review_range *r, size_t n)
+size_t
+sp_review__ranges_normalize(sp_review_range *r, size_t n)
 {
 	size_t i, o = 0;
 
@@ -242,7 +241,7 @@ item_lines(sp_ctx *ctx, const sp_review_item *it, json_t **jout)
 			    (unsigned long long)r[i].end, it->path);
 			goto out;
 		}
-	n = ranges_normalize(r, it->nranges);
+	n = sp_review__ranges_normalize(r, it->nranges);
 	if ((arr = json_array()) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++)

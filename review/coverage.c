@@ -488,16 +488,6 @@ struct range_vec {
 	size_t n, a;
 };
 
-static int
-range_cmp(const void *a, const void *b)
-{
-	const sp_review_range *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->end < y->end ? -1 : (x->end > y->end);
-}
-
 /*
  * Lines of [1, lines] covered by the ranges of refs[lo, hi) at depth >= d
  * (verdict other than not-reviewed). Returns UINT64_MAX on ENOMEM.
@@ -506,7 +496,7 @@ static uint64_t
 lines_at(struct range_vec *v, const struct ledger_ref *refs, size_t lo,
     size_t hi, sp_review_depth d, uint64_t lines)
 {
-	uint64_t covered = 0, upto = 0;
+	uint64_t covered = 0;
 	size_t i, j;
 
 	v->n = 0;
@@ -528,20 +518,10 @@ lines_at(struct range_vec *v, const struct ledger_ref *refs, size_t lo,
 		for (j = 0; j < e->nranges; j++)
 			v->r[v->n++] = e->ranges[j];
 	}
-	if (v->n > 1)
-		qsort(v->r, v->n, sizeof(*v->r), range_cmp);
-	for (i = 0; i < v->n; i++) {
-		uint64_t s = v->r[i].start, e = v->r[i].end;
-
-		if (e > lines)
-			e = lines;
-		if (s <= upto)
-			s = upto + 1;
-		if (s > e)
-			continue;
-		covered += e - s + 1;
-		upto = e;
-	}
+	v->n = sp_review__ranges_normalize(v->r, v->n);
+	for (i = 0; i < v->n && v->r[i].start <= lines; i++)
+		covered += (v->r[i].end < lines ? v->r[i].end : lines) -
+		           v->r[i].start + 1;
 	return covered;
 }
 

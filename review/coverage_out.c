@@ -298,31 +298,13 @@ json_count(uint64_t v)
 	return v == UINT64_MAX ? json_null() : json_integer((json_int_t)v);
 }
 
-/* A JSON string of untrusted text; invalid UTF-8 escaped as \xNN. */
-static json_t *
-json_text(const char *s, size_t len)
-{
-	sp_buf b = SP_BUF_INIT;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_stringn(s, len)) != NULL)
-		return j;
-	if (sp_escape_terminal(&b, s, len) < 0)
-		return NULL;
-	j = json_string(b.ptr ? b.ptr : "");
-	sp_buf_dispose(&b);
-	return j;
-}
-
 json_t *
 sp_review__att_json(const sp_review_att_info *in)
 {
 	json_t *o = json_pack("{s:o, s:s, s:o, s:i}", "file",
-	    json_text(in->label, strlen(in->label)), "status",
+	    sp_review__json_text(in->label, strlen(in->label)), "status",
 	    sp_review_att_status_name(in->status), "reason",
-	    json_text(in->reason, strlen(in->reason)), "signatures",
+	    sp_review__json_text(in->reason, strlen(in->reason)), "signatures",
 	    (int)in->signatures);
 
 	if (o == NULL || in->manifest == NULL)
@@ -357,10 +339,10 @@ sp_review__file_json(const sp_review_coverage *cov, const sp_review_file *f)
 	sp_hex_encode(hex, f->entry->sha256, SP_SHA256_LEN);
 	cs = json_array();
 	o = json_pack("{s:o, s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:b, s:o}",
-	    "path", json_text(f->entry->path, f->entry->path_len), "sha256",
-	    hex, "status", sp_review_file_status_name(f->status), "depth",
-	    sp_review_depth_name(f->depth), "covered", f->covered, "carried",
-	    f->carried, "bytes", json_count(f->bytes), "lines",
+	    "path", sp_review__json_text(f->entry->path, f->entry->path_len),
+	    "sha256", hex, "status", sp_review_file_status_name(f->status),
+	    "depth", sp_review_depth_name(f->depth), "covered", f->covered,
+	    "carried", f->carried, "bytes", json_count(f->bytes), "lines",
 	    json_count(f->lines), "lines_covered", json_count(f->lines_covered),
 	    "marked_not_reviewed", f->marked_not_reviewed, "concerns", cs);
 	if (o == NULL)
@@ -374,16 +356,17 @@ sp_review__file_json(const sp_review_coverage *cov, const sp_review_file *f)
 	for (i = 0; i < f->nconcerns; i++) {
 		const sp_review_concern *c = &f->concerns[i];
 
-		if (json_array_append_new(
-		        cs, json_pack("{s:s, s:s, s:o, s:o, s:o}", "reviewer",
-		                c->reviewer, "depth",
-		                sp_review_depth_name(c->depth), "signed_at",
-		                json_time(c->time), "note",
-		                c->note ? json_text(c->note, strlen(c->note))
-		                        : json_null(),
-		                "attestation",
-		                json_text(c->attestation,
-		                    strlen(c->attestation)))) < 0)
+		if (json_array_append_new(cs,
+		        json_pack("{s:s, s:s, s:o, s:o, s:o}", "reviewer",
+		            c->reviewer, "depth",
+		            sp_review_depth_name(c->depth), "signed_at",
+		            json_time(c->time), "note",
+		            c->note
+		                ? sp_review__json_text(c->note, strlen(c->note))
+		                : json_null(),
+		            "attestation",
+		            sp_review__json_text(
+		                c->attestation, strlen(c->attestation)))) < 0)
 			goto fail;
 	}
 	return o;

@@ -113,6 +113,15 @@ int sp_review__json_parse(sp_ctx *ctx, json_t **out, const char *data,
 int sp_review__json_members(sp_ctx *ctx, const json_t *obj,
     const char *const *allowed, size_t n, const char *what);
 
+/**
+ * A JSON string of untrusted text (new reference): as it is when valid
+ * UTF-8, else escaped as by sp_escape_terminal; JSON null for NULL.
+ */
+json_t *sp_review__json_text(const char *s, size_t len);
+
+/** Sort and merge overlapping or adjacent ranges in place; new count. */
+size_t sp_review__ranges_normalize(sp_review_range *r, size_t n);
+
 /** sp_escape_terminal of a NUL-terminated string, "" for NULL. */
 int sp_review__put_term(sp_buf *out, const char *s) SP_WUR;
 

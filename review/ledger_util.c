@@ -62,6 +62,23 @@ sp_review__json_members(sp_ctx *ctx, const json_t *obj,
 	return 0;
 }
 
+json_t *
+sp_review__json_text(const char *s, size_t len)
+{
+	sp_buf b = SP_BUF_INIT;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_stringn(s, len)) != NULL)
+		return j;
+	if (sp_escape_terminal(&b, s, len) < 0)
+		return NULL;
+	j = json_string(b.ptr ? b.ptr : "");
+	sp_buf_dispose(&b);
+	return j;
+}
+
 int
 sp_review__put_term(sp_buf *out, const char *s)
 {

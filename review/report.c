@@ -791,18 +791,7 @@ out:
 static json_t *
 text_json(const char *s)
 {
-	sp_buf b = SP_BUF_INIT;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	if (sp_escape_terminal(&b, s, strlen(s)) < 0)
-		return NULL;
-	j = json_string(b.ptr ? b.ptr : "");
-	sp_buf_dispose(&b);
-	return j;
+	return sp_review__json_text(s, s ? strlen(s) : 0);
 }
 
 static int
