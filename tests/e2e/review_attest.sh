@@ -17,6 +17,10 @@ expect_rc 0 sp review attest --help
 expect_grep '^usage: srcproof review attest MANIFEST' "$T/out"
 expect_rc 0 sp review --help
 expect_grep 'attest ' "$T/out"
+for c in coverage delta report; do
+	expect_rc 0 sp review $c --help
+	expect_grep "^usage: srcproof review $c " "$T/out"
+done
 
 # The happy path: two files, a line range, a note.
 expect_rc 0 sp review attest m1 --files main.c lib/util.c --depth read \
