@@ -224,6 +224,21 @@ local_distro(char *out, size_t outlen)
 /* ---- bundle: copy, verify, unpack ----------------------------------------
  */
 
+/* Whether the file starts as a DER SEQUENCE: a CMS-encrypted bundle. */
+static bool
+starts_as_cms(const char *path)
+{
+	unsigned char first = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool cms;
+
+	if (fd < 0)
+		return false;
+	cms = pread(fd, &first, 1, 0) == 1 && first == 0x30;
+	close(fd);
+	return cms;
+}
+
 static int
 take_bundle(struct run *r, const char *bundle)
 {
@@ -256,6 +271,16 @@ take_bundle(struct run *r, const char *bundle)
 		goto out;
 	}
 
+	if (r->o->read.key == NULL && starts_as_cms(copy)) {
+		error = sp_err_set(r->ctx, SP_EINVALID,
+		    "bundle '%s' is encrypted (CMS); a recipient's private key "
+		    "is needed",
+		    bundle);
+		sp_err_hint(r->ctx,
+		    "add --recipient-key KEY.pem (and "
+		    "--recipient-cert CERT.pem) of a recipient");
+		goto out;
+	}
 	vo.read = r->o->read;
 	vo.policy = r->o->policy;
 	verr = sp_escrow_verify(r->ctx, copy, &vo, &vr);

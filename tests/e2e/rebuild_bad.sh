@@ -151,6 +151,27 @@ expect_rc 2 sp rebuild simple.bundle -o r14 --path bin
 expect_rc 2 sp rebuild simple.bundle -o r14 --time yesterday
 expect_rc 2 sp rebuild simple.bundle -o r14 --bogus
 [ ! -e r14 ] || fail "r14 created by a usage error"
+
+# 9. An encrypted bundle: unusable without the recipient's key; with it,
+# rebuilt and marked encrypted. A passphrase-protected signing key.
+openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	-keyout rev.key -out rev.pem -subj /CN=reviewer -days 30 2>/dev/null ||
+	fail "reviewer certificate"
+rb_pack simple --recipient rev.pem
+expect_rc 2 sp rebuild simple.bundle -o r15
+expect_grep "error: bundle 'simple.bundle' is encrypted .CMS.; a recipient's private key is needed" "$T/err"
+expect_grep "hint: add --recipient-key KEY.pem" "$T/err"
+[ ! -e r15 ] || fail "r15 left behind"
+spx key generate -o sealed.key --passphrase-fd 3 -q 3<<<'pass phrase' || fail "sealed key"
+expect_rc 1 sp rebuild simple.bundle -o r16 --recipient-key rev.key --key sealed.key \
+	--passphrase-fd 3 3<<<'wrong'
+expect_grep "error: cannot decrypt 'sealed.key': wrong passphrase" "$T/err"
+[ ! -e r16 ] || fail "rebuilt with a key that did not open"
+expect_rc 0 sp rebuild simple.bundle -o r16 --recipient-key rev.key --key sealed.key \
+	--passphrase-fd 3 3<<<'pass phrase'
+jq -e '.predicate.bundle.encrypted == true and .predicate.verdict == "IDENTICAL"' \
+	r16/verdict.json >/dev/null || fail "r16 verdict.json"
+expect_rc 0 sp verify-sig simple.bundle --sig r16/verdict.sig --pubkey sealed.key.pub
 expect_rc 0 sp rebuild --help
 expect_grep '^usage: srcproof rebuild BUNDLE -o OUTDIR' "$T/out"
 echo "rebuild_bad: ok"
