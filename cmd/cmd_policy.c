@@ -162,8 +162,9 @@ static const char add_key_usage[] =
     "                               [--not-before TIME] [--not-after TIME]\n"
     "\n"
     "Add a public key (SPKI PEM) with the roles it may sign for: root,\n"
-    "release, update, review, rebuild, witness. A role new to the policy\n"
-    "gets threshold 1. Editing removes the policy's signatures.\n";
+    "release, update, review, rebuild, witness (cosigns log checkpoints)\n"
+    "and log (signs them; Ed25519 keys only for these two). A role new to\n"
+    "the policy gets threshold 1. Editing removes the policy's signatures.\n";
 
 static int
 split_roles(char *arg, const char **roles, size_t max, size_t *n)
@@ -497,7 +498,7 @@ out:
 }
 
 static const char *const all_roles[] = {
-    "root", "release", "update", "review", "rebuild", "witness"};
+    "root", "release", "update", "review", "rebuild", "witness", "log"};
 
 static json_t *
 policy_json(const sp_policy *p)

@@ -16,9 +16,11 @@
 #define POLICY_TYPE_V1 "https://srcproof.dev/policy/v1"
 #define MAX_THRESHOLD 256
 
-enum { ROLE_ROOT = 0, NROLES = 6 };
+enum { ROLE_ROOT = 0, NROLES = 7 };
 static const char *const role_names[NROLES] = {
-    "root", "release", "update", "review", "rebuild", "witness"};
+    "root", "release", "update", "review", "rebuild", "witness", "log"};
+/* Roles that sign log checkpoints (C2SP signed notes): Ed25519 only. */
+#define NOTE_ROLES ((1u << 5) | (1u << 6))
 
 struct pkey {
 	sp_key *key;
@@ -56,6 +58,21 @@ bool
 sp_sign_role_is_known(const char *name)
 {
 	return name != NULL && role_index(name) >= 0;
+}
+
+/* The first role of @p mask that signs checkpoints, when @p key is not
+ * Ed25519 (which they need); NULL when the key may have every role. */
+static const char *
+note_role_refused(const sp_key *key, unsigned mask)
+{
+	int i;
+
+	if (sp_key_algorithm(key) == SP_KEY_ED25519)
+		return NULL;
+	for (i = 0; i < NROLES; i++)
+		if ((mask & NOTE_ROLES & (1u << i)) != 0)
+			return role_names[i];
+	return NULL;
 }
 
 static void
@@ -293,6 +310,7 @@ parse_key(sp_ctx *ctx, sp_policy *p, const json_t *jk, size_t idx)
 	    "roles", "not_before", "not_after"};
 	struct pkey *k = &p->keys[idx];
 	const json_t *id, *alg, *pem, *roles, *r;
+	const char *bad;
 	unsigned mask = 0;
 	size_t i;
 	int error, ri;
@@ -346,6 +364,11 @@ parse_key(sp_ctx *ctx, sp_policy *p, const json_t *jk, size_t idx)
 			    sp_key_id(k->key), role_names[ri]);
 		mask |= 1u << ri;
 	}
+	if ((bad = note_role_refused(k->key, mask)) != NULL)
+		return sp_err_set(ctx, SP_EPARSE,
+		    "policy key '%s' has role '%s' but is not Ed25519 (%s): "
+		    "checkpoint signatures are Ed25519",
+		    sp_key_id(k->key), bad, sp_key_algorithm_name(k->key));
 	pkey_set_roles(k, mask);
 	if ((error = parse_time_field(ctx, &k->not_before,
 	         json_object_get(jk, "not_before"), "not_before", false)) < 0 ||
@@ -570,7 +593,7 @@ parse_roles_arg(
 			    ctx, SP_EINVALID, "unknown role '%s'", roles[i]);
 			sp_err_hint(ctx,
 			    "roles: root, release, update, review, "
-			    "rebuild, witness");
+			    "rebuild, witness, log");
 			return SP_EINVALID;
 		}
 		*mask |= 1u << r;
@@ -586,12 +609,22 @@ sp_policy_add_key(sp_ctx *ctx, sp_policy *p, const sp_key *key,
     int64_t not_after)
 {
 	struct pkey k = {0};
+	const char *bad;
 	unsigned mask;
 	size_t i, at;
 	int error, r;
 
 	if ((error = parse_roles_arg(ctx, &mask, roles, nroles)) < 0)
 		return error;
+	if ((bad = note_role_refused(key, mask)) != NULL) {
+		sp_err_set(ctx, SP_EINVALID,
+		    "key '%s' is not Ed25519 (%s): role '%s' signs log "
+		    "checkpoints, which are Ed25519",
+		    sp_key_id(key), sp_key_algorithm_name(key), bad);
+		sp_err_hint(ctx, "give an Ed25519 key (srcproof key generate "
+		                 "makes one)");
+		return SP_EINVALID;
+	}
 	if (not_before != 0 && not_after != 0 && not_after <= not_before)
 		return sp_err_set(ctx, SP_EINVALID,
 		    "not_after must be later than not_before");
@@ -737,6 +770,27 @@ sp_policy_key_info(const sp_policy *p, size_t i, const char *const **roles,
 	*nroles = k->nroles;
 	*not_before = k->not_before;
 	*not_after = k->not_after;
+}
+
+static bool
+pkey_valid_at(const struct pkey *k, int64_t at)
+{
+	return (k->not_before == 0 || at >= k->not_before) &&
+	       (k->not_after == 0 || at < k->not_after);
+}
+
+bool
+sp_policy_key_has_role(const sp_policy *p, size_t i, const char *role)
+{
+	int r = role != NULL ? role_index(role) : -1;
+
+	return i < p->nkeys && r >= 0 && (p->keys[i].roles & (1u << r)) != 0;
+}
+
+bool
+sp_policy_key_valid_at(const sp_policy *p, size_t i, int64_t at)
+{
+	return i < p->nkeys && pkey_valid_at(&p->keys[i], at);
 }
 
 unsigned
@@ -895,9 +949,7 @@ sp_dsse_verify(sp_ctx *ctx, const sp_dsse *env, const sp_sign_verify_opts *opts,
 
 			t[i].key = k->key;
 			t[i].allowed = (k->roles & (1u << r)) != 0;
-			t[i].in_time =
-			    (k->not_before == 0 || at >= k->not_before) &&
-			    (k->not_after == 0 || at < k->not_after);
+			t[i].in_time = pkey_valid_at(k, at);
 		}
 		snprintf(what, sizeof(what), "role '%s'", opts->role);
 		return sp_sign__count(

@@ -242,7 +242,8 @@ typedef struct sp_policy sp_policy;
 
 /**
  * Is @p name a role a policy may name ("root", "release", "update",
- * "review", "rebuild", "witness")?
+ * "review", "rebuild", "witness", "log")? Keys of the roles "witness"
+ * (cosign log checkpoints) and "log" (sign them) are Ed25519.
  */
 bool sp_sign_role_is_known(const char *name);
 
@@ -304,6 +305,12 @@ const sp_key *sp_policy_key(const sp_policy *policy, size_t i);
 void sp_policy_key_info(const sp_policy *policy, size_t i,
     const char *const **roles, size_t *nroles, int64_t *not_before,
     int64_t *not_after);
+/** May key @p i sign for @p role (validity window not considered)? */
+bool sp_policy_key_has_role(
+    const sp_policy *policy, size_t i, const char *role);
+/** Is @p at inside key @p i's validity window (not_before <= at <
+ * not_after, an absent bound unbounded)? */
+bool sp_policy_key_valid_at(const sp_policy *policy, size_t i, int64_t at);
 /** Threshold of @p role, 0 when the policy does not define it. */
 unsigned sp_policy_threshold(const sp_policy *policy, const char *role);
 /** The underlying envelope (signatures), borrowed. */

@@ -59,4 +59,20 @@ expect_rc 3 sp policy verify bad.json
 expect_grep 'duplicate object key' "$T/err"
 expect_rc 3 sp policy verify m.sig
 expect_grep "not a policy: payload type 'application/vnd.in-toto\+json'" "$T/err"
+
+# Keys that sign or cosign log checkpoints (roles log, witness) are
+# Ed25519: add-key refuses another key, and a policy naming one does not
+# parse.
+sp key generate -o ec.key -a ecdsa-p256 --no-passphrase -q || fail "keygen ec"
+expect_rc 2 sp policy add-key p1.json ec.key.pub --roles log
+expect_grep "is not Ed25519 \(ecdsa-p256\): role 'log' signs log checkpoints" "$T/err"
+expect_rc 2 sp policy add-key p1.json ec.key.pub --roles release,witness
+expect_grep "role 'witness' signs log checkpoints" "$T/err"
+sp policy add-key p1.json ec.key.pub --roles release -q || fail "add ec"
+sp policy sign p1.json --key r1.key -q || fail sign
+ecid=$(jq -j .payload p1.json | base64 -d | jq -r '.keys[] | select(.algorithm == "ecdsa-p256") | .id')
+bad_body '(.keys[] | select(.algorithm == "ecdsa-p256") | .roles) += ["log"] |
+	.roles.log = {"threshold": 1, "keyids": ["'"$ecid"'"]}'
+expect_rc 3 sp policy verify bad.json
+expect_grep "policy key '$ecid' has role 'log' but is not Ed25519 \(ecdsa-p256\)" "$T/err"
 echo "signing_policy_bad: ok"

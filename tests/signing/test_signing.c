@@ -464,6 +464,67 @@ test_signing_policy__loaded_policy_must_be_signed(void **state)
 }
 
 static void
+test_signing_policy__log_role(void **state)
+{
+	sp_ctx *ctx;
+	sp_key *root = NULL, *log = NULL, *ec = NULL;
+	sp_policy *p = NULL, *back = NULL;
+	const char *r_root[] = {"root"}, *r_log[] = {"log"},
+	           *r_wit[] = {"witness"};
+	sp_buf out = SP_BUF_INIT;
+	int64_t nb = 1700000000, na = 1800000000;
+	size_t i, ilog = 2;
+
+	(void)state;
+	assert_int_equal(sp_ctx_new(&ctx), 0);
+	assert_true(sp_sign_role_is_known("log"));
+	assert_int_equal(sp_key_generate(ctx, &root, SP_KEY_ED25519), 0);
+	assert_int_equal(sp_key_generate(ctx, &log, SP_KEY_ED25519), 0);
+	assert_int_equal(sp_key_generate(ctx, &ec, SP_KEY_ECDSA_P256), 0);
+	assert_int_equal(sp_policy_new(ctx, &p, NULL, 1893456000, NULL), 0);
+	assert_int_equal(sp_policy_add_key(ctx, p, root, r_root, 1, 0, 0), 0);
+	assert_int_equal(sp_policy_threshold(p, "log"), 0);
+	/* Checkpoints are Ed25519: neither log nor witness takes ECDSA. */
+	assert_int_equal(
+	    sp_policy_add_key(ctx, p, ec, r_log, 1, 0, 0), SP_EINVALID);
+	assert_non_null(strstr(sp_ctx_errmsg(ctx), "role 'log' signs log"));
+	assert_int_equal(
+	    sp_policy_add_key(ctx, p, ec, r_wit, 1, 0, 0), SP_EINVALID);
+	assert_int_equal(sp_policy_key_count(p), 1);
+	assert_int_equal(sp_policy_add_key(ctx, p, log, r_log, 1, nb, na), 0);
+	assert_int_equal(sp_policy_threshold(p, "log"), 1);
+	assert_int_equal(sp_policy_sign(ctx, p, root), 0);
+	/* Round trip: the role and the window survive. */
+	assert_int_equal(sp_policy_serialize(ctx, p, &out), 0);
+	assert_int_equal(sp_policy_parse(ctx, &back, out.ptr, out.size), 0);
+	assert_int_equal(sp_policy_threshold(back, "log"), 1);
+	for (i = 0; i < sp_policy_key_count(back); i++)
+		if (strcmp(sp_key_id(sp_policy_key(back, i)), sp_key_id(log)) ==
+		    0)
+			ilog = i;
+	assert_true(ilog < 2);
+	assert_true(sp_policy_key_has_role(back, ilog, "log"));
+	assert_false(sp_policy_key_has_role(back, ilog, "witness"));
+	assert_false(sp_policy_key_has_role(back, 1 - ilog, "log"));
+	assert_true(sp_policy_key_has_role(back, 1 - ilog, "root"));
+	assert_false(sp_policy_key_has_role(back, 2, "root"));
+	assert_false(sp_policy_key_has_role(back, ilog, "nonsense"));
+	assert_false(sp_policy_key_valid_at(back, ilog, nb - 1));
+	assert_true(sp_policy_key_valid_at(back, ilog, nb));
+	assert_true(sp_policy_key_valid_at(back, ilog, na - 1));
+	assert_false(sp_policy_key_valid_at(back, ilog, na));
+	assert_true(sp_policy_key_valid_at(back, 1 - ilog, 1));
+	sp_policy_free(back);
+	back = NULL;
+	sp_buf_dispose(&out);
+	sp_policy_free(p);
+	sp_key_free(root);
+	sp_key_free(log);
+	sp_key_free(ec);
+	sp_ctx_free(ctx);
+}
+
+static void
 test_signing_alloc__failures_are_reported(void **state)
 {
 	sp_ctx *ctx;
@@ -490,6 +551,7 @@ main(void)
 	    cmocka_unit_test(test_signing_key__raw_ed25519_roundtrip),
 	    cmocka_unit_test(test_signing_policy__roundtrip_and_chain),
 	    cmocka_unit_test(test_signing_policy__loaded_policy_must_be_signed),
+	    cmocka_unit_test(test_signing_policy__log_role),
 	    cmocka_unit_test(test_signing_alloc__failures_are_reported),
 	};
 
