@@ -26,10 +26,11 @@ static const char usage[] =
     "configured key (files or PKCS#11 URIs) and check the policy's "
     "threshold,\n"
     "record or copy the build recipe, pack the escrow bundle, append the\n"
-    "signed manifest to the transparency log and pack the bundle again "
-    "with\n"
-    "the log proof. Everything goes to the new directory OUTDIR, which\n"
-    "appears whole or not at all. Never prompts.\n"
+    "signed manifest to the transparency log, have the witnesses cosign\n"
+    "the new checkpoint (the config's witness_command) and pack the bundle\n"
+    "again with the log proof. Everything goes to the new directory "
+    "OUTDIR,\n"
+    "which appears whole or not at all. Never prompts.\n"
     "\n"
     "options:\n"
     "  -c, --config FILE     the release configuration (JSON,\n"
@@ -49,11 +50,10 @@ static const char usage[] =
     "\n"
     "exit status: 0 released, 1 refused (wrong passphrase or PIN, "
     "signatures\n"
-    "below the policy threshold, source not matching the manifest), 2 "
-    "usage\n"
-    "or configuration error, 3 could not complete (missing key, source or\n"
-    "log directory, output exists, I/O). On any failure OUTDIR does not\n"
-    "exist.\n";
+    "below the policy threshold, source not matching the manifest,\n"
+    "witness quorum not met), 2 usage or configuration error, 3 could not\n"
+    "complete (missing key, source or log directory, output exists, I/O).\n"
+    "On any failure OUTDIR does not exist.\n";
 
 /* Where passphrases come from. The descriptor is read once. */
 struct secrets {
@@ -245,6 +245,11 @@ cmd_release(int argc, char **argv, sp_ctx *ctx)
 		    (unsigned long long)res.log_index);
 		cli_print_untrusted(stdout, res.log_origin);
 		printf(" (tree size %llu)\n", (unsigned long long)res.log_size);
+		if (res.quorum > 0)
+			printf(
+			    "  witnesses   %zu cosigned the checkpoint, quorum "
+			    "%u\n",
+			    res.cosignatures, res.quorum);
 	}
 	printf("  bundle      %s  sha256 %s (%llu bytes%s)\n", res.bundle_name,
 	    res.bundle_sha256, (unsigned long long)res.bundle_bytes,

@@ -381,10 +381,12 @@ parse_recipe(struct cfgp *p, const json_t *r)
 static int
 parse_log(struct cfgp *p, const json_t *l)
 {
-	static const char *const known[] = {
-	    "dir", "key", "passphrase_env", NULL};
+	static const char *const known[] = {"dir", "key", "passphrase_env",
+	    "witness_command", "witnesses", "quorum", "witness_timeout", NULL};
 	sp_release_config *c = p->cfg;
 	const char *dir, *key;
+	bool have_quorum, have_timeout;
+	int64_t quorum = 0, timeout = 0;
 	int error;
 
 	if ((error = only_known(p, l, "'log'", known)) < 0 ||
@@ -392,7 +394,30 @@ parse_log(struct cfgp *p, const json_t *l)
 	    (error = get_str(p, l, "key", "'log'", false, &key)) < 0 ||
 	    (error = dup_path(p, &c->log_dir, dir)) < 0 ||
 	    (error = dup_keyspec(p, &c->log_key.spec, key)) < 0 ||
-	    (error = get_env_name(p, l, "'log'", &c->log_key.env_name)) < 0)
+	    (error = get_env_name(p, l, "'log'", &c->log_key.env_name)) < 0 ||
+	    (error = get_strv(p, l, "witness_command", "'log'", false,
+	         &c->witness_command)) < 0 ||
+	    (error = get_strv(
+	         p, l, "witnesses", "'log'", true, &c->witnesses)) < 0 ||
+	    (error = get_int(p, l, "quorum", "'log'", 1, SP_RELEASE_MAX_ITEMS,
+	         &have_quorum, &quorum)) < 0 ||
+	    (error = get_int(p, l, "witness_timeout", "'log'", 1, 86400,
+	         &have_timeout, &timeout)) < 0)
+		return error;
+	if ((c->witness_command.n > 0) != (c->witnesses.n > 0))
+		return bad(p, "'witness_command' and 'witnesses' in 'log' go "
+		              "together");
+	if ((have_quorum || have_timeout) && c->witnesses.n == 0)
+		return bad(p, "'quorum' and 'witness_timeout' in 'log' need "
+		              "'witness_command' and 'witnesses'");
+	if (have_quorum && (size_t)quorum > c->witnesses.n)
+		return bad(p,
+		    "'quorum' in 'log' is %lld, more than the %zu witnesses",
+		    (long long)quorum, c->witnesses.n);
+	c->quorum = have_quorum ? (unsigned)quorum : (unsigned)c->witnesses.n;
+	c->witness_timeout = have_timeout ? (unsigned)timeout : 300;
+	if (c->witness_command.n > 0 &&
+	    (error = dup_str(p, &c->base, p->base)) < 0)
 		return error;
 	c->have_log = true;
 	return 0;
@@ -527,6 +552,9 @@ sp_release_config_free(sp_release_config *c)
 	free(c->log_dir);
 	free(c->log_key.spec);
 	free(c->log_key.env_name);
+	free_strv(&c->witness_command);
+	free_strv(&c->witnesses);
+	free(c->base);
 	free_strv(&c->recipients);
 	free(c->output);
 	free(c);

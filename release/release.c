@@ -400,6 +400,13 @@ log_append_prove(struct run *r)
 		goto out;
 	r->res->logged = true;
 	r->res->log_index = index;
+	if (c->witness_command.n > 0) {
+		r->res->quorum = c->quorum;
+		if ((error = step(r, "witness")) < 0 ||
+		    (error = sp_release__cosign(
+		         r->ctx, c, r->tmp, &r->res->cosignatures)) < 0)
+			goto out;
+	}
 	if ((error = step(r, "log-prove")) < 0 ||
 	    (error = sp_tlog_prove_file(r->ctx, c->log_dir, index, &proof)) <
 	        0 ||
@@ -456,9 +463,14 @@ sp_release_json(sp_ctx *ctx, const sp_release_result *res, json_t **out)
 	    "recipe", res->have_recipe ? SP_RELEASE_RECIPE : NULL,
 	    "recipe_recorded", res->recipe_recorded, "log",
 	    res->logged
-	        ? json_pack("{s:s, s:I, s:I, s:s}", "origin", res->log_origin,
-	              "index", (json_int_t)res->log_index, "tree_size",
-	              (json_int_t)res->log_size, "proof", SP_RELEASE_PROOF)
+	        ? json_pack("{s:s, s:I, s:I, s:s, s:o}", "origin",
+	              res->log_origin, "index", (json_int_t)res->log_index,
+	              "tree_size", (json_int_t)res->log_size, "proof",
+	              SP_RELEASE_PROOF, "witnesses",
+	              res->quorum > 0 ? json_pack("{s:I, s:I}", "cosigned",
+	                                    (json_int_t)res->cosignatures,
+	                                    "quorum", (json_int_t)res->quorum)
+	                              : json_null())
 	        : json_null(),
 	    "bundle", res->bundle_name, "bundle_sha256", res->bundle_sha256,
 	    "bundle_bytes", (json_int_t)res->bundle_bytes, "encrypted",

@@ -49,6 +49,10 @@ struct sp_release_config {
 	bool have_log;
 	char *log_dir;
 	struct sp_release_key log_key; /* spec NULL: the log's own */
+	/* Witnesses asked to cosign the new checkpoint after the append. */
+	struct sp_release_strv witness_command, witnesses;
+	unsigned quorum, witness_timeout;
+	char *base; /* the configuration's directory: the command's cwd */
 
 	struct sp_release_strv recipients;
 	sp_escrow_compression compression;
@@ -56,5 +60,16 @@ struct sp_release_config {
 	bool have_sde;
 	char *output;
 };
+
+/*
+ * Run the configured witness command on the log's current checkpoint, add
+ * the cosignatures it returns (each verified) and require the quorum.
+ * @p tmp is the release's temporary directory. *cosigned receives the
+ * number of configured witnesses that cosigned.
+ * @return 0; SP_EVERIFY (command failed or refused, bad cosignature,
+ *         quorum not met), SP_ENOTFOUND (command not found), SP_EIO
+ */
+int sp_release__cosign(
+    sp_ctx *ctx, const sp_release_config *c, const char *tmp, size_t *cosigned);
 
 #endif

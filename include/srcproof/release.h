@@ -86,7 +86,8 @@ typedef int (*sp_release_secret_cb)(sp_ctx *ctx, sp_buf *out, const char *key,
 
 /**
  * Called before each step ("check", "keys", "manifest", "sign", "recipe",
- * "pack", "log-append", "log-prove", "repack", "publish"); a non-zero
+ * "pack", "log-append", "witness", "log-prove", "repack", "publish"); a
+ * non-zero
  * return makes the step fail with SP_EIO. For tests of failure paths.
  */
 typedef int (*sp_release_step_cb)(const char *step, void *payload);
@@ -132,6 +133,8 @@ typedef struct sp_release_result {
 	uint64_t log_index;       /**< entry index */
 	uint64_t log_size;        /**< tree size of the proof */
 	char log_origin[257];     /**< log origin */
+	unsigned quorum;          /**< witnesses required (0: none asked) */
+	size_t cosignatures;      /**< configured witnesses that cosigned */
 	char bundle_name[32];     /**< file name in the output directory */
 	char bundle_sha256[65];   /**< SHA-256 of the bundle file */
 	uint64_t bundle_bytes;    /**< its size */
