@@ -81,77 +81,145 @@ rm -rf vendor-repo/out
 (cd vendor-repo && git add -A &&
 	git -c user.name=Vendor -c user.email=release@avscan.example \
 		commit -qm "avscan 1.0.0" && git tag v1.0.0)
-
-# release VERSION KIND [PREVIOUS]: what the CI step does for one release.
-release() {
-	local v=$1 kind=$2 prev=${3:-} src=src-$1
-	local m=avscan-$v.manifest
-	rm -rf "$src" && mkdir "$src"
-	(cd vendor-repo && git archive "v$v") | tar -x -C "$src"
-	if [ "$kind" = update ]; then
-		run manifest create vendor-repo --ref "v$v" -o "$m" --product avscan \
-			--release "$v" --kind update --previous "$prev"
-	else
-		run manifest create vendor-repo --ref "v$v" -o "$m" --product avscan \
-			--release "$v"
-	fi
-	# Two of the three release keys sign (the policy's 2-of-3).
-	quiet sign "$m" --key keys/vendor-1.key -o "$m.sig" --time "$T0"
-	run sign "$m" --key keys/vendor-2.key -o "$m.sig" --append
-	# The recipe and the vendor's build of what it ships.
-	"$SP" recipe record -q -o "avscan-$v.recipe" --source "$src" \
-		--output out/avscan --source-date-epoch "$SDE" -- make OUT=out
-	(cd "$src" && SOURCE_DATE_EPOCH=$SDE make -s OUT=out >/dev/null)
-	mkdir -p "shipped-$v" && cp "$src/out/avscan" "shipped-$v/avscan"
-	rm -rf "$src/out"
-	# The log: append, have the witness cosign, prove.
-	run log append log "$m.sig"
-	quiet log checkpoint log -o checkpoint
-	# The witness checks that the log only grew since the last checkpoint
-	# it cosigned (a consistency proof), then cosigns.
-	if [ -f witness.last ]; then
-		quiet log consistency log witness.last -o cosign-request
-	else
-		cp checkpoint cosign-request
-	fi
-	quiet log cosign cosign-request --key keys/witness.key \
-		--name witness.example/w1 --state witness.state \
-		--log-key log/log.vkey -o cosigned
-	cp checkpoint witness.last
-	quiet log checkpoint log --add cosigned --witness witness.vkey
-	quiet log prove log "$m.sig" -o "avscan-$v.proof"
-	# The escrow bundle, encrypted to the reviewer.
-	run escrow pack --manifest "$m" --sig "$m.sig" --source "$src" \
-		--recipe "avscan-$v.recipe" --binaries "shipped-$v" --policy policy.json \
-		--proof "avscan-$v.proof" --recipient keys/reviewer-cms.crt \
-		-o "avscan-$v.bundle"
-}
 "$SP" log vkey --key keys/witness.key --name witness.example/w1 \
 	--cosignature >witness.vkey
 
-release 1.0.0 release
+# build VERSION: the vendor's own build of what it ships (src-VERSION is
+# the tagged source, shipped-VERSION what customers get).
+build() {
+	local v=$1 src=src-$1
+	rm -rf "$src" && mkdir "$src"
+	(cd vendor-repo && git archive "v$v") | tar -x -C "$src"
+	(cd "$src" && SOURCE_DATE_EPOCH=$SDE make -s OUT=out >/dev/null)
+	mkdir -p "shipped-$v" && cp "$src/out/avscan" "shipped-$v/avscan"
+	rm -rf "$src/out"
+}
+# The log's witness (a local one here; in production an independent party
+# reached over the network): it checks that the log only grew since the
+# last checkpoint it cosigned (a consistency proof), then cosigns. The
+# release step runs this script after the log append (docs/spec/
+# release-config.md: witness_command), with the new checkpoint in
+# $SRCPROOF_CHECKPOINT; the cosigned checkpoint goes to $SRCPROOF_COSIGNED.
+cat >witness.sh <<SCRIPT
+#!/bin/sh
+set -eu
+if [ -f witness.last ]; then
+	'$SP' log consistency "\$SRCPROOF_LOG_DIR" witness.last -o cosign-request -q
+else
+	cp "\$SRCPROOF_CHECKPOINT" cosign-request
+fi
+'$SP' log cosign cosign-request --key keys/witness.key \\
+	--name witness.example/w1 --state witness.state --log-key log/log.vkey \\
+	-o "\$SRCPROOF_COSIGNED" -q
+cp "\$SRCPROOF_CHECKPOINT" witness.last
+rm -f cosign-request
+SCRIPT
+# witness: the same by hand, then the log adds the cosignature.
+witness() {
+	quiet log checkpoint log -o checkpoint
+	SRCPROOF_LOG_DIR=$OUT/log SRCPROOF_CHECKPOINT=checkpoint \
+		SRCPROOF_COSIGNED=cosigned sh witness.sh
+	quiet log checkpoint log --add cosigned --witness witness.vkey
+	rm -f checkpoint cosigned
+}
+
+# Release 1.0.0, one step at a time: what the pipeline step below does.
+build 1.0.0
+mkdir avscan-1.0.0
+run manifest create vendor-repo --ref v1.0.0 -o avscan-1.0.0/manifest \
+	--product avscan --release 1.0.0
+# Two of the three release keys sign (the policy's 2-of-3).
+quiet sign avscan-1.0.0/manifest --key keys/vendor-1.key \
+	-o avscan-1.0.0/manifest.sig --time "$T0"
+run sign avscan-1.0.0/manifest --key keys/vendor-2.key \
+	-o avscan-1.0.0/manifest.sig --append
+run recipe record -o avscan-1.0.0/recipe.json --source src-1.0.0 \
+	--output out/avscan --source-date-epoch "$SDE" -- make OUT=out
+run log append log avscan-1.0.0/manifest.sig
+witness
+run log prove log avscan-1.0.0/manifest.sig -o avscan-1.0.0/manifest.tlog-proof
+# The escrow bundle, encrypted to the reviewer.
+run escrow pack --manifest avscan-1.0.0/manifest --sig avscan-1.0.0/manifest.sig \
+	--source src-1.0.0 --recipe avscan-1.0.0/recipe.json --binaries shipped-1.0.0 \
+	--policy policy.json --proof avscan-1.0.0/manifest.tlog-proof \
+	--recipient keys/reviewer-cms.crt -o avscan-1.0.0/bundle.cms
+
+# The updates, each in one non-interactive step as a CI system runs it:
+# srcproof release --config (docs/spec/release-config.md): manifest from
+# the git tag, 2-of-3 signatures, recipe, bundle, log append, witness
+# cosignature, proof, final bundle. The passphrases come from
+# SRCPROOF_PASSPHRASE; nothing is published unless every step passes.
+update() {
+	local v=$1 prev=$2 signer=$3
+	build "$v"
+	cat >"release-$v.json" <<CONFIG
+{
+  "format": "srcproof-release-config v1",
+  "product": "avscan",
+  "release": "$v",
+  "kind": "update",
+  "previous": "avscan-$prev/manifest",
+  "source": {"git": "vendor-repo", "ref": "v$v"},
+  "keys": [{"key": "keys/vendor-1.key"}, {"key": "keys/$signer.key"}],
+  "policy": "policy.json",
+  "recipe": {"command": ["make", "OUT=out"], "outputs": ["out/avscan"],
+             "source_date_epoch": $SDE},
+  "binaries": "shipped-$v",
+  "log": {"dir": "log", "witness_command": ["sh", "witness.sh"],
+          "witnesses": ["witness.vkey"], "quorum": 1},
+  "recipients": ["keys/reviewer-cms.crt"],
+  "output": "avscan-$v"
+}
+CONFIG
+	run release --config "release-$v.json" --time "$T0"
+}
 (cd vendor-repo &&
 	printf 'Demo.Worm.C:self-replicate-via-usb\n' >>rules/main.db &&
 	git commit -qam "rules: add Demo.Worm.C" && git tag v1.0.1)
-release 1.0.1 update avscan-1.0.0.manifest
+update 1.0.1 1.0.0 vendor-2
 (cd vendor-repo &&
 	sed -i 's/usage: avscan RULES FILE.../usage: avscan RULES FILE... (1.0.2)/' \
 		src/main.c &&
 	git commit -qam "avscan 1.0.2: say the version in the usage line" &&
 	git tag v1.0.2)
-release 1.0.2 update avscan-1.0.1.manifest
-run manifest chain avscan-1.0.0.manifest avscan-1.0.1.manifest \
-	avscan-1.0.2.manifest
+update 1.0.2 1.0.1 vendor-3
+run manifest chain avscan-1.0.0/manifest avscan-1.0.1/manifest \
+	avscan-1.0.2/manifest
+RELEASED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# offline CMD...: without a network, in a namespace with no interfaces
+# when this system allows it (root, or unprivileged user namespaces).
+if unshare -n true 2>/dev/null; then
+	offline() { unshare -n "$SP" "$@"; }
+	OFFLINE="in a network namespace without interfaces (unshare -n)"
+elif unshare -rn true 2>/dev/null; then
+	offline() { unshare -rn "$SP" "$@"; }
+	OFFLINE="in a network namespace without interfaces (unshare -rn)"
+else
+	offline() { "$SP" "$@"; }
+	OFFLINE="unshare is not allowed here: run with the network up"
+fi
+runoff() {
+	printf '$ srcproof'
+	printf ' %q' "$@" | sed "s#$OUT/##g"
+	printf '\n'
+	offline "$@"
+}
 
 # ---------------------------------------------------------------------------
 say "Journey 2: the auditor"
 # The log proof shows release 1.0.2 was logged and witnessed (offline).
-run log verify avscan-1.0.2.proof --log-key log/log.vkey --witness witness.vkey \
-	--quorum 1 --entry avscan-1.0.2.manifest.sig
-run escrow verify avscan-1.0.2.bundle --key keys/reviewer-cms.key \
-	--policy policy.json --log-key log/log.vkey --witness witness.vkey \
-	--quorum 1
-run rebuild avscan-1.0.2.bundle --recipient-key keys/reviewer-cms.key \
+run log verify avscan-1.0.2/manifest.tlog-proof --log-key log/log.vkey \
+	--witness witness.vkey --quorum 1 --entry avscan-1.0.2/manifest.sig
+# Every check the bundle allows, the rebuild included, in one command.
+echo "# offline: $OFFLINE"
+runoff verify avscan-1.0.2/bundle.cms --policy policy.json \
+	--key keys/reviewer-cms.key --log-key log/log.vkey \
+	--witness witness.vkey --quorum 1 \
+	--previous avscan-1.0.1/manifest --rebuild --shipped shipped-1.0.2 \
+	--report verify-1.0.2
+# The auditor signs its verdict: IDENTICAL, under its "rebuild" role.
+run rebuild avscan-1.0.2/bundle.cms --recipient-key keys/reviewer-cms.key \
 	--policy policy.json --shipped shipped-1.0.2 --key keys/auditor.key \
 	-o rebuild-1.0.2
 run verify-sig shipped-1.0.2/avscan --sig rebuild-1.0.2/verdict.sig \
@@ -160,29 +228,38 @@ run verify-sig shipped-1.0.2/avscan --sig rebuild-1.0.2/verdict.sig \
 # ---------------------------------------------------------------------------
 say "Journey 3: the government reviewer"
 # Release 1.0.0 is read in full.
-run review attest avscan-1.0.0.manifest --all --depth in-depth --verdict ok \
+run review attest avscan-1.0.0/manifest --all --depth in-depth --verdict ok \
 	--note "full read of release 1.0.0" --key keys/reviewer.key \
 	-o review-1.0.0.att --time "$T0"
 # The updates: only what changed needs fresh eyes.
-run review coverage avscan-1.0.2.manifest review-1.0.0.att --policy policy.json \
+run review coverage avscan-1.0.2/manifest review-1.0.0.att --policy policy.json \
 	--min-depth read || true
-run review delta avscan-1.0.0.manifest avscan-1.0.2.manifest --source src-1.0.2 \
+run review delta avscan-1.0.0/manifest avscan-1.0.2/manifest --source src-1.0.2 \
 	--old-source src-1.0.0 --attestations review-1.0.0.att --policy policy.json \
 	-o delta-1.0.2
-run review attest avscan-1.0.2.manifest --from delta-1.0.2/review-list.txt \
+run review attest avscan-1.0.2/manifest --from delta-1.0.2/review-list.txt \
 	--depth read --verdict ok --note "delta review of 1.0.1 and 1.0.2" \
 	--key keys/reviewer.key -o review-1.0.2.att --time "$T0"
-run review coverage avscan-1.0.2.manifest review-1.0.0.att review-1.0.2.att \
+run review coverage avscan-1.0.2/manifest review-1.0.0.att review-1.0.2.att \
 	--policy policy.json --require 100
-run review report avscan-1.0.2.manifest --sig avscan-1.0.2.manifest.sig \
+# In the sealed room, offline, possibly years later: everything judged as
+# of the release time, under the policy pinned then.
+echo "# offline: $OFFLINE"
+runoff verify avscan-1.0.2/bundle.cms --policy policy.json \
+	--key keys/reviewer-cms.key --log-key log/log.vkey \
+	--witness witness.vkey --quorum 1 --at "$RELEASED" \
+	--previous avscan-1.0.1/manifest \
+	--attestations review-1.0.0.att review-1.0.2.att --report final-1.0.2
+run review report avscan-1.0.2/manifest --sig avscan-1.0.2/manifest.sig \
 	--policy policy.json --attestations review-1.0.0.att review-1.0.2.att \
 	--verdicts rebuild-1.0.2/verdict.sig --source src-1.0.2 \
-	--previous avscan-1.0.0.manifest avscan-1.0.1.manifest -o report-1.0.2
+	--previous avscan-1.0.0/manifest avscan-1.0.1/manifest -o report-1.0.2
 
 say "Done"
 cat <<EOF
 The one-page report:   $OUT/report-1.0.2/report.html (and report.txt)
+The offline checks:    $OUT/final-1.0.2/report.html (and report.txt, .json)
 The rebuild verdict:   $OUT/rebuild-1.0.2/report.html (signed: verdict.sig)
 The delta review pack: $OUT/delta-1.0.2/report.html
-The escrow bundles:    $OUT/avscan-*.bundle (CMS, for the reviewer's key)
+The escrow bundles:    $OUT/avscan-*/bundle.cms (CMS, for the reviewer's key)
 EOF

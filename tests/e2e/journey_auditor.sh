@@ -6,6 +6,14 @@ cd "$T"
 
 expect_grep '^== Journey 2' "$J/demo.log"
 expect_grep '^result: PASS' "$J/demo.log"
+# The demo's srcproof verify ran offline, rebuilt and passed every check.
+if unshare -n true 2>/dev/null; then
+	expect_grep '^# offline: in a network namespace without interfaces' "$J/demo.log"
+fi
+jq -e '.schema == "srcproof.verify/v1" and .result == "PASS" and
+	([.checks[] | select(.name == "rebuild" or .name == "witnesses" or
+	   .name == "log-proof" or .name == "update-chain") | .status] == ["PASS", "PASS", "PASS", "PASS"])' \
+	"$D/verify-1.0.2/report.json" >/dev/null || fail "verify-1.0.2/report.json: $(head -c 1500 "$D/verify-1.0.2/report.json")"
 expect_grep '^srcproof rebuild verdict: IDENTICAL$' "$J/demo.log"
 # The demo's verdict is signed by the auditor under the policy.
 expect_rc 0 spi verify-sig "$D/shipped-1.0.2/avscan" --sig "$D/rebuild-1.0.2/verdict.sig" \
@@ -15,12 +23,12 @@ jq -e '.predicate.verdict == "IDENTICAL" and .predicate.artefacts[0].verdict == 
 	verdict.json >/dev/null || fail "verdict statement"
 
 # The auditor's own run on release 1.0.1, with the installed CLI.
-expect_rc 0 spi escrow verify "$D/avscan-1.0.1.bundle" --key "$D/keys/reviewer-cms.key" \
+expect_rc 0 spi escrow verify "$D/avscan-1.0.1/bundle.cms" --key "$D/keys/reviewer-cms.key" \
 	--policy "$D/policy.json" --log-key "$D/log/log.vkey" \
 	--witness "$D/witness.vkey" --quorum 1 --json
 jq -e '[.checks[] | .status] | all(. == "PASS")' "$T/out" >/dev/null ||
 	fail "escrow verify --json: $(cat "$T/out")"
-expect_rc 0 spi rebuild "$D/avscan-1.0.1.bundle" --recipient-key "$D/keys/reviewer-cms.key" \
+expect_rc 0 spi rebuild "$D/avscan-1.0.1/bundle.cms" --recipient-key "$D/keys/reviewer-cms.key" \
 	--policy "$D/policy.json" --shipped "$D/shipped-1.0.1" --key "$D/keys/auditor.key" \
 	-o r1
 expect_grep '^srcproof rebuild verdict: IDENTICAL$' "$T/out"
@@ -45,4 +53,8 @@ browse --dump-dom "file://$D/rebuild-1.0.2/report.html" >dom.html ||
 	fail "chromium: $(tail -5 "$T/chrome.err")"
 expect_grep 'IDENTICAL' dom.html
 expect_grep 'avscan' dom.html
+browse --dump-dom "file://$D/verify-1.0.2/report.html" >dom2.html ||
+	fail "chromium: $(tail -5 "$T/chrome.err")"
+expect_grep 'PASS' dom2.html
+expect_grep 'rebuild' dom2.html
 echo "journey_auditor: ok"

@@ -8,7 +8,7 @@ cd "$T"
 expect_grep '^== Journey 3' "$J/demo.log"
 # Coverage: the release review carries to the update for unchanged files;
 # the delta pack holds exactly the changed files.
-expect_rc 1 spi review coverage "$D/avscan-1.0.2.manifest" "$D/review-1.0.0.att" \
+expect_rc 1 spi review coverage "$D/avscan-1.0.2/manifest" "$D/review-1.0.0.att" \
 	--policy "$D/policy.json" --require 100
 expect_grep 'UNCOVERED  rules/main.db' "$T/out"
 expect_grep 'UNCOVERED  src/main.c' "$T/out"
@@ -19,10 +19,16 @@ for d in "$D"/delta-1.0.2/diffs/*.diff; do
 	(cd "$T/applied" && git apply "$d") || fail "git apply $d"
 done
 diff -r "$T/applied" "$D/src-1.0.2" >/dev/null || fail "the delta diffs do not give release 1.0.2"
-expect_rc 0 spi review coverage "$D/avscan-1.0.2.manifest" "$D/review-1.0.0.att" \
+expect_rc 0 spi review coverage "$D/avscan-1.0.2/manifest" "$D/review-1.0.0.att" \
 	"$D/review-1.0.2.att" --policy "$D/policy.json" --require 100 --json
 jq -e '.summary.files_covered == .summary.files and .summary.files == 7' "$T/out" >/dev/null ||
 	fail "coverage --json: $(head -c 600 "$T/out")"
+
+# The sealed-room check: offline, at the release time, coverage included.
+jq -e '.result == "PASS" and
+	([.checks[] | select(.name == "coverage" or .name == "witnesses") | .status] == ["PASS", "PASS"])' \
+	"$D/final-1.0.2/report.json" >/dev/null || fail "final-1.0.2/report.json: $(head -c 1500 "$D/final-1.0.2/report.json")"
+expect_grep '^ *coverage +PASS +7 of 7 files covered' "$D/final-1.0.2/report.txt"
 
 # The one-page report.
 r=$D/report-1.0.2

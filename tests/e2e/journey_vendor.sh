@@ -15,7 +15,7 @@ done
 
 expect_grep '^== Journey 1' "$J/demo.log"
 for v in 1.0.0 1.0.1 1.0.2; do
-	m=$D/avscan-$v.manifest
+	m=$D/avscan-$v/manifest
 	# sha256sum checks the manifest against the released source.
 	(cd "$D/src-$v" && sha256sum -c --strict --quiet "$m") ||
 		fail "sha256sum -c on release $v"
@@ -26,11 +26,11 @@ for v in 1.0.0 1.0.1 1.0.2; do
 	expect_rc 0 spi verify-sig "$m" --sig "$m.sig" --policy "$D/policy.json"
 	[ "$(jq '.signatures | length' "$m.sig")" = 2 ] || fail "release $v: not 2 signatures"
 	# The log proof verifies offline against the log key and the witness.
-	expect_rc 0 spi log verify "$D/avscan-$v.proof" --log-key "$D/log/log.vkey" \
+	expect_rc 0 spi log verify "$D/avscan-$v/manifest.tlog-proof" --log-key "$D/log/log.vkey" \
 		--witness "$D/witness.vkey" --quorum 1
 	# The bundle opens with openssl alone, is a plain tar, and its INDEX
 	# is sha256sum input.
-	openssl cms -decrypt -inform DER -in "$D/avscan-$v.bundle" \
+	openssl cms -decrypt -inform DER -in "$D/avscan-$v/bundle.cms" \
 		-recip "$D/keys/reviewer-cms.crt" -inkey "$D/keys/reviewer-cms.key" \
 		-out "b-$v.tar.zst" || fail "openssl cms -decrypt of release $v"
 	mkdir "x-$v"
@@ -40,19 +40,33 @@ for v in 1.0.0 1.0.1 1.0.2; do
 	(cd "$(dirname "$idx")" && sha256sum -c --strict --quiet INDEX) ||
 		fail "INDEX of release $v"
 done
+# The updates went through the one-step pipeline (srcproof release): its
+# summary's digests are sha256sum's, and the witness cosigned before the
+# proof was taken.
+for v in 1.0.1 1.0.2; do
+	r=$D/avscan-$v/release.json
+	(cd "$D/avscan-$v" && jq -r '"\(.bundle_sha256)  \(.bundle)\n\(.manifest_sha256)  \(.manifest)"' \
+		release.json | sha256sum --strict -c --quiet -) || fail "release.json digests of $v"
+	jq -e '.schema == "srcproof.release/v1" and .kind == "update" and .encrypted and
+		.signatures == 2 and .log.witnesses == {"cosigned": 1, "quorum": 1}' "$r" >/dev/null ||
+		fail "release.json of $v: $(cat "$r")"
+	jq -e --arg prev "$(sha256sum "$D/avscan-$(case $v in 1.0.1) echo 1.0.0 ;; *) echo 1.0.1 ;; esac)/manifest" | cut -d' ' -f1)" \
+		'.previous_sha256 == $prev' "$r" >/dev/null || fail "release.json of $v: previous"
+done
+expect_grep '^  witnesses   1 cosigned the checkpoint, quorum 1$' "$J/demo.log"
 # The updates chain to the release.
-expect_rc 0 spi manifest chain "$D/avscan-1.0.0.manifest" "$D/avscan-1.0.1.manifest" \
-	"$D/avscan-1.0.2.manifest"
-expect_grep "^# previous: sha256:$(sha256sum "$D/avscan-1.0.0.manifest" | cut -d' ' -f1)\$" \
-	"$D/avscan-1.0.1.manifest"
+expect_rc 0 spi manifest chain "$D/avscan-1.0.0/manifest" "$D/avscan-1.0.1/manifest" \
+	"$D/avscan-1.0.2/manifest"
+expect_grep "^# previous: sha256:$(sha256sum "$D/avscan-1.0.0/manifest" | cut -d' ' -f1)\$" \
+	"$D/avscan-1.0.1/manifest"
 # Out of order, the chain is broken.
-expect_rc 1 spi manifest chain "$D/avscan-1.0.0.manifest" "$D/avscan-1.0.2.manifest"
+expect_rc 1 spi manifest chain "$D/avscan-1.0.0/manifest" "$D/avscan-1.0.2/manifest"
 # A bundle is deterministic: packing 1.0.0 again gives the same plain bytes.
 for i in 1 2; do
-	expect_rc 0 spi escrow pack --manifest "$D/avscan-1.0.0.manifest" \
-		--sig "$D/avscan-1.0.0.manifest.sig" --source "$D/src-1.0.0" \
-		--recipe "$D/avscan-1.0.0.recipe" --binaries "$D/shipped-1.0.0" \
-		--policy "$D/policy.json" --proof "$D/avscan-1.0.0.proof" -o "again-$i.bundle"
+	expect_rc 0 spi escrow pack --manifest "$D/avscan-1.0.0/manifest" \
+		--sig "$D/avscan-1.0.0/manifest.sig" --source "$D/src-1.0.0" \
+		--recipe "$D/avscan-1.0.0/recipe.json" --binaries "$D/shipped-1.0.0" \
+		--policy "$D/policy.json" --proof "$D/avscan-1.0.0/manifest.tlog-proof" -o "again-$i.bundle"
 done
 cmp -s again-1.bundle again-2.bundle || fail "packing twice differs"
 echo "journey_vendor: ok"
