@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "srcproof/base64.h"
 #include "srcproof/manifest.h"
 #include "srcproof/rebuild.h"
 #include "srcproof/sign.h"
@@ -198,23 +197,6 @@ make_temp_dir(sp_ctx *ctx, char **out, const char *parent, const char *what)
 /* ---- trust: policies, log key, witnesses ---------------------------------
  */
 
-static bool
-key_has_role(const sp_policy *p, size_t i, const char *role, int64_t at,
-    bool check_window)
-{
-	const char *const *roles;
-	size_t nroles, k;
-	int64_t nb, na;
-
-	sp_policy_key_info(p, i, &roles, &nroles, &nb, &na);
-	if (check_window && ((nb != 0 && at < nb) || (na != 0 && at >= na)))
-		return false;
-	for (k = 0; k < nroles; k++)
-		if (strcmp(roles[k], role) == 0)
-			return true;
-	return false;
-}
-
 static int
 load_trust(struct run *r)
 {
@@ -244,7 +226,7 @@ load_trust(struct run *r)
 	    prod != NULL ? prod : "");
 	res->witness_threshold = sp_policy_threshold(last, "witness");
 	for (i = 0; i < sp_policy_key_count(last); i++)
-		if (key_has_role(last, i, "witness", 0, false))
+		if (sp_policy_key_has_role(last, i, "witness"))
 			res->policy_witnesses++;
 	if (sp_policy_verify_chain(
 	        r->ctx, r->chain, r->nchain, res->at, &r->current) < 0) {
@@ -669,108 +651,6 @@ out:
 	return error;
 }
 
-/*
- * Verifiers for the policy's witness keys. A policy holds public keys, a
- * note names its signers: each key is paired with the name of a signature
- * line of @p cp whose key ID it matches (the key ID commits to the name and
- * the key, and sp_tlog_verifier_parse checks it). Each key once.
- */
-static int
-policy_witnesses(struct run *r, const sp_tlog_checkpoint *cp,
-    sp_tlog_verifier ***out, size_t *n)
-{
-	const sp_policy *p = r->current;
-	const char *text, *line, *end;
-	sp_tlog_verifier **v = NULL;
-	sp_buf vkey = SP_BUF_INIT, b64 = SP_BUF_INIT, sig = SP_BUF_INIT;
-	size_t len, i, count = 0, nkeys = sp_policy_key_count(p);
-	int error = 0;
-
-	*out = NULL;
-	*n = 0;
-	if ((v = calloc(nkeys + 1, sizeof(*v))) == NULL)
-		return oom(r->ctx);
-	text = sp_tlog_checkpoint_text(cp, &len);
-	end = text + len;
-	line = strstr(text, "\n\n");
-	for (i = 0; i < nkeys && line != NULL; i++) {
-		const sp_key *k = sp_policy_key(p, i);
-		uint8_t raw[33];
-		const char *l;
-
-		if (!key_has_role(p, i, "witness", r->res->at, true) ||
-		    sp_key_algorithm(k) != SP_KEY_ED25519)
-			continue;
-		raw[0] = SP_TLOG_SIG_COSIGNATURE;
-		if (sp_key_ed25519_raw(r->ctx, k, raw + 1) < 0) {
-			sp_err_clear(r->ctx);
-			continue;
-		}
-		sp_buf_clear(&b64);
-		if (sp_base64_encode(&b64, raw, sizeof(raw)) < 0) {
-			error = oom(r->ctx);
-			goto out;
-		}
-		/* Signature lines: "\xe2\x80\x94 NAME BASE64\n". */
-		for (l = line + 2; l < end;) {
-			const char *nl = memchr(l, '\n', (size_t)(end - l));
-			const char *sp, *name;
-			size_t llen =
-			    nl != NULL ? (size_t)(nl - l) : (size_t)(end - l);
-			char hex[9];
-
-			if (llen > 4 && memcmp(l, "\xe2\x80\x94 ", 4) == 0 &&
-			    (sp = memchr(l + 4, ' ', llen - 4)) != NULL) {
-				name = l + 4;
-				sp_buf_clear(&sig);
-				sp_buf_clear(&vkey);
-				if (sp_base64_decode(&sig, sp + 1,
-				        (size_t)(l + llen - sp - 1)) == 0 &&
-				    sig.size >= 4) {
-					sp_hex_encode(
-					    hex, (const uint8_t *)sig.ptr, 4);
-					if (sp_buf_printf(&vkey, "%.*s+%s+%s",
-					        (int)(sp - name), name, hex,
-					        b64.ptr) < 0) {
-						error = oom(r->ctx);
-						goto out;
-					}
-					if (sp_tlog_verifier_parse(r->ctx,
-					        &v[count], vkey.ptr) == 0) {
-						count++;
-						break;
-					}
-				}
-				sp_err_clear(r->ctx);
-			}
-			l += llen + 1;
-		}
-	}
-	*out = v;
-	*n = count;
-	v = NULL;
-out:
-	if (v != NULL) {
-		for (i = 0; i < count; i++)
-			sp_tlog_verifier_free(v[i]);
-		free(v);
-	}
-	sp_buf_dispose(&vkey);
-	sp_buf_dispose(&b64);
-	sp_buf_dispose(&sig);
-	return error;
-}
-
-static void
-free_verifiers(sp_tlog_verifier **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && i < n; i++)
-		sp_tlog_verifier_free(v[i]);
-	free(v);
-}
-
 static int
 check_log_and_witnesses(struct run *r)
 {
@@ -854,8 +734,10 @@ check_log_and_witnesses(struct run *r)
 			continue;
 		}
 		if (from_policy) {
-			if ((error = policy_witnesses(r,
-			         sp_tlog_proof_checkpoint(pr), &w, &nw)) < 0) {
+			if ((error = sp_tlog_policy_verifiers(r->ctx, &w, &nw,
+			         NULL, sp_tlog_proof_checkpoint(pr), r->current,
+			         "witness", SP_TLOG_SIG_COSIGNATURE, res->at)) <
+			    0) {
 				sp_tlog_proof_free(pr);
 				goto out;
 			}
@@ -886,7 +768,7 @@ check_log_and_witnesses(struct run *r)
 				    sp_tlog_verifier_name(vr.cosigners[j]));
 				c->time = vr.cosigned_at[j];
 				if (c->name == NULL) {
-					free_verifiers(w, nw);
+					sp_tlog_verifiers_free(w, nw);
 					sp_tlog_proof_free(pr);
 					error = oom(r->ctx);
 					goto out;
@@ -908,12 +790,12 @@ check_log_and_witnesses(struct run *r)
 			        ? " (--witness keys ignored: the policy names "
 			          "the witnesses)"
 			        : "");
-			free_verifiers(w, nw);
+			sp_tlog_verifiers_free(w, nw);
 			sp_tlog_proof_free(pr);
 			goto out;
 		}
 		if (e == SP_ENOMEM) {
-			free_verifiers(w, nw);
+			sp_tlog_verifiers_free(w, nw);
 			sp_tlog_proof_free(pr);
 			error = e;
 			goto out;
@@ -922,7 +804,7 @@ check_log_and_witnesses(struct run *r)
 			snprintf(first, sizeof(first), "%s: %s", base,
 			    sp_ctx_errmsg(r->ctx));
 		sp_err_clear(r->ctx);
-		free_verifiers(w, nw);
+		sp_tlog_verifiers_free(w, nw);
 		sp_tlog_proof_free(pr);
 	}
 	if (nproofs == 0)
@@ -1337,7 +1219,7 @@ run_dispose(struct run *r, int error)
 	for (i = 0; i < r->nchain; i++)
 		sp_policy_free(r->chain[i]);
 	sp_tlog_verifier_free(r->logkey);
-	free_verifiers(r->cliwit, r->ncliwit);
+	sp_tlog_verifiers_free(r->cliwit, r->ncliwit);
 	sp_manifest_free(r->prev);
 	sp_manifest_free(r->m);
 	free(r->prev_path);

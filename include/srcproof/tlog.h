@@ -200,6 +200,50 @@ void sp_tlog_checkpoint_free(sp_tlog_checkpoint *cp);
 int sp_tlog_checkpoint_verify(sp_ctx *ctx, const sp_tlog_checkpoint *cp,
     const sp_tlog_verifier *log_key, const char *origin) SP_WUR;
 
+/* ---- log and witness keys from a trust policy -------------------------------
+ */
+
+/**
+ * Verifiers for the keys of @p policy with role @p role ("log" or
+ * "witness") that signed @p cp (docs/spec/policy.md, section 6). A policy
+ * holds bare Ed25519 keys and a note names its signers: each key is paired
+ * with the first signature line of @p cp whose key ID is that of (the
+ * line's name, @p type, the key); keys without such a line, and keys
+ * outside their validity window at @p at, are left out. Signatures are
+ * not checked here (sp_tlog_checkpoint_verify, sp_tlog_checkpoint_cosigned
+ * do).
+ * @param out receives an array of *n verifiers, each key at most once
+ *        (sp_tlog_verifiers_free)
+ * @param outside (may be NULL) receives how many keys of the role have a
+ *        paired line but are outside their validity window at @p at
+ * @param type SP_TLOG_SIG_ED25519 (log) or SP_TLOG_SIG_COSIGNATURE
+ *        (witness)
+ * @return 0, SP_EINVALID (type) or SP_ENOMEM
+ */
+int sp_tlog_policy_verifiers(sp_ctx *ctx, sp_tlog_verifier ***out, size_t *n,
+    size_t *outside, const sp_tlog_checkpoint *cp, const sp_policy *policy,
+    const char *role, int type, int64_t at) SP_WUR;
+
+/** Free an array of @p n verifiers; NULL is a no-op. */
+void sp_tlog_verifiers_free(sp_tlog_verifier **v, size_t n);
+
+/**
+ * Verify the log signatures on @p cp against the "log" keys of @p policy
+ * valid at @p at: at least the role's threshold of distinct keys signed
+ * it, and every line paired with one of them verifies, with the origin
+ * @p origin (NULL: the line's key name; see sp_tlog_checkpoint_verify).
+ * The policy's own signatures are the caller's business
+ * (sp_policy_verify_chain).
+ * @param log_key (may be NULL) receives the first paired verifier
+ *        (sp_tlog_verifier_free)
+ * @return 0; SP_EVERIFY (no or too few log keys of the policy signed it,
+ *         or one's signature is bad); SP_EINVALID (the policy names no
+ *         log key)
+ */
+int sp_tlog_checkpoint_verify_policy(sp_ctx *ctx, const sp_tlog_checkpoint *cp,
+    const sp_policy *policy, int64_t at, const char *origin,
+    sp_tlog_verifier **log_key) SP_WUR;
+
 /* ---- proofs (C2SP tlog-proof) and offline verification ---------------------
  */
 

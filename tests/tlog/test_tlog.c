@@ -708,6 +708,179 @@ test_tlog_note__checkpoint_and_cosignature_vectors(void **state)
 	sp_buf_dispose(&st);
 }
 
+/* ---- log and witness keys from a trust policy ------------------------------
+ */
+
+static sp_key *
+load_key(const char *name)
+{
+	char p[512];
+	sp_key *k = NULL;
+
+	path_in(p, sizeof(p), name);
+	assert_int_equal(sp_key_load_private(ctx, &k, p, NULL, NULL), 0);
+	return k;
+}
+
+/* A policy: a root key, @p log with role log (window [nb, na)) and @p wit
+ * with role witness (each may be NULL). */
+static sp_policy *
+make_policy(const sp_key *root, const sp_key *log, int64_t nb, int64_t na,
+    const sp_key *wit)
+{
+	const char *r_root[] = {"root"}, *r_log[] = {"log"},
+	           *r_wit[] = {"witness"};
+	sp_policy *p = NULL;
+
+	assert_int_equal(sp_policy_new(ctx, &p, NULL, 1893456000, NULL), 0);
+	assert_int_equal(sp_policy_add_key(ctx, p, root, r_root, 1, 0, 0), 0);
+	if (log != NULL)
+		assert_int_equal(
+		    sp_policy_add_key(ctx, p, log, r_log, 1, nb, na), 0);
+	if (wit != NULL)
+		assert_int_equal(
+		    sp_policy_add_key(ctx, p, wit, r_wit, 1, 0, 0), 0);
+	return p;
+}
+
+static void
+test_tlog_policy__log_and_witness_keys(void **state)
+{
+	sp_key *root = NULL, *l = NULL, *w = NULL, *pn = NULL;
+	sp_policy *p = NULL;
+	sp_tlog_checkpoint *cp = NULL;
+	sp_tlog_verifier **v = NULL, *lk = NULL;
+	sp_tlog_trust trust = SP_TLOG_TRUST_INIT;
+	sp_tlog_verify_result res;
+	sp_buf text = SP_BUF_INIT;
+	const char *r_log[] = {"log"};
+	int64_t at = 1700000000, nb = 1600000000, na = 1800000000;
+	size_t n = 9, outside = 9;
+	char *bad;
+
+	(void)state;
+	assert_int_equal(sp_key_generate(ctx, &root, SP_KEY_ED25519), 0);
+	l = load_key("l.pem");
+	w = load_key("w.pem");
+	pn = load_key("pn.pem");
+	/* The sofa checkpoint: log signature, w's cosignature, and the C2SP
+	 * example's cosignature by a key no policy here names. */
+	assert_int_equal(sp_buf_puts(&text, sofa_body), 0);
+	assert_int_equal(sp_buf_putc(&text, '\n'), 0);
+	assert_int_equal(sp_buf_puts(&text, sofa_log_sig), 0);
+	assert_int_equal(sp_buf_puts(&text, w1_cosig), 0);
+	assert_int_equal(sp_buf_puts(&text, c2sp_cosig), 0);
+	assert_int_equal(
+	    sp_tlog_checkpoint_parse(ctx, &cp, text.ptr, text.size), 0);
+	p = make_policy(root, l, nb, na, w);
+
+	/* Each key paired with its line by key ID, named after it. */
+	assert_int_equal(sp_tlog_policy_verifiers(ctx, &v, &n, &outside, cp, p,
+	                     "log", SP_TLOG_SIG_ED25519, at),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(outside, 0);
+	assert_string_equal(
+	    sp_tlog_verifier_name(v[0]), "example.com/behind-the-sofa");
+	assert_int_equal(sp_tlog_checkpoint_verify(ctx, cp, v[0], NULL), 0);
+	sp_tlog_verifiers_free(v, n);
+	assert_int_equal(sp_tlog_policy_verifiers(ctx, &v, &n, NULL, cp, p,
+	                     "witness", SP_TLOG_SIG_COSIGNATURE, at),
+	    0);
+	assert_int_equal(n, 1);
+	assert_string_equal(sp_tlog_verifier_name(v[0]), "witness.example/w1");
+	trust.witnesses = (const sp_tlog_verifier *const *)v;
+	trust.nwitnesses = n;
+	trust.quorum = 1;
+	assert_int_equal(sp_tlog_checkpoint_cosigned(ctx, cp, &trust, &res), 0);
+	assert_int_equal(res.cosigned, 1);
+	sp_tlog_verifiers_free(v, n);
+	/* The key ID commits to the signature type: a log key is no
+	 * witness. */
+	assert_int_equal(sp_tlog_policy_verifiers(ctx, &v, &n, NULL, cp, p,
+	                     "log", SP_TLOG_SIG_COSIGNATURE, at),
+	    0);
+	assert_int_equal(n, 0);
+	sp_tlog_verifiers_free(v, n);
+	/* Outside the key's validity window: left out, and counted. */
+	assert_int_equal(sp_tlog_policy_verifiers(ctx, &v, &n, &outside, cp, p,
+	                     "log", SP_TLOG_SIG_ED25519, na),
+	    0);
+	assert_int_equal(n, 0);
+	assert_int_equal(outside, 1);
+	sp_tlog_verifiers_free(v, n);
+
+	/* The whole log check. */
+	assert_int_equal(
+	    sp_tlog_checkpoint_verify_policy(ctx, cp, p, at, NULL, &lk), 0);
+	assert_string_equal(
+	    sp_tlog_verifier_name(lk), "example.com/behind-the-sofa");
+	sp_tlog_verifier_free(lk);
+	assert_int_equal(
+	    sp_tlog_checkpoint_verify_policy(ctx, cp, p, nb - 1, NULL, &lk),
+	    SP_EVERIFY);
+	assert_null(lk);
+	assert_non_null(strstr(sp_ctx_errmsg(ctx),
+	    "signed by 0 of the 1 required log key(s) of policy version 1 "
+	    "valid at 2020-09-13T12:26:39Z (1 more outside their validity "
+	    "window)"));
+	assert_int_equal(sp_tlog_checkpoint_verify_policy(
+	                     ctx, cp, p, at, "other.origin", NULL),
+	    SP_EVERIFY);
+	/* Two log keys, both needed: one signed. */
+	assert_int_equal(sp_policy_add_key(ctx, p, pn, r_log, 1, 0, 0), 0);
+	assert_int_equal(sp_policy_set_threshold(ctx, p, "log", 2), 0);
+	assert_int_equal(
+	    sp_tlog_checkpoint_verify_policy(ctx, cp, p, at, NULL, NULL),
+	    SP_EVERIFY);
+	assert_non_null(strstr(
+	    sp_ctx_errmsg(ctx), "signed by 1 of the 2 required log key(s)"));
+	assert_int_equal(sp_policy_set_threshold(ctx, p, "log", 1), 0);
+	assert_int_equal(
+	    sp_tlog_checkpoint_verify_policy(ctx, cp, p, at, NULL, NULL), 0);
+	sp_policy_free(p);
+	/* Another log key: not signed by the policy's log. */
+	p = make_policy(root, pn, 0, 0, NULL);
+	assert_int_equal(
+	    sp_tlog_checkpoint_verify_policy(ctx, cp, p, at, NULL, NULL),
+	    SP_EVERIFY);
+	assert_non_null(strstr(sp_ctx_errmsg(ctx),
+	    "checkpoint of 'example.com/behind-the-sofa' is not signed by a "
+	    "log key of policy version 1 (it names 1; the checkpoint's 3 "
+	    "signature line(s) are from other keys)"));
+	sp_policy_free(p);
+	/* No log key at all: a misuse. */
+	p = make_policy(root, NULL, 0, 0, w);
+	assert_int_equal(
+	    sp_tlog_checkpoint_verify_policy(ctx, cp, p, at, NULL, NULL),
+	    SP_EINVALID);
+	sp_policy_free(p);
+	sp_tlog_checkpoint_free(cp);
+	cp = NULL;
+	/* A bad signature on the policy's log key's line fails. */
+	p = make_policy(root, l, 0, 0, NULL);
+	bad = strdup(text.ptr);
+	assert_non_null(bad);
+	{
+		char *x = strstr(bad, "E+MLootScofIiK0RZI") + 20;
+
+		*x = *x == 'A' ? 'B' : 'A';
+	}
+	assert_int_equal(
+	    sp_tlog_checkpoint_parse(ctx, &cp, bad, strlen(bad)), 0);
+	assert_int_equal(
+	    sp_tlog_checkpoint_verify_policy(ctx, cp, p, at, NULL, NULL),
+	    SP_EVERIFY);
+	free(bad);
+	sp_tlog_checkpoint_free(cp);
+	sp_policy_free(p);
+	sp_buf_dispose(&text);
+	sp_key_free(root);
+	sp_key_free(l);
+	sp_key_free(w);
+	sp_key_free(pn);
+}
+
 static void
 test_tlog_note__bad_checkpoints(void **state)
 {
@@ -1085,6 +1258,7 @@ main(void)
 	    cmocka_unit_test(
 	        test_tlog_note__checkpoint_and_cosignature_vectors),
 	    cmocka_unit_test(test_tlog_note__bad_checkpoints),
+	    cmocka_unit_test(test_tlog_policy__log_and_witness_keys),
 	    cmocka_unit_test(test_tlog_entry__vector),
 	    cmocka_unit_test(test_tlog_entry__roundtrip_and_bad),
 	    cmocka_unit_test(test_tlog_log__grow_prove_consistency),
