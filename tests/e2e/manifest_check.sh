@@ -1,4 +1,5 @@
 # manifest check (audit), diff and chain: reports, exit statuses, --json.
+# valgrind: yes
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 . "$SP_SOURCE_DIR/tests/fixtures/manifest_repo.sh"
 

@@ -2,6 +2,7 @@
 # reviewed; an update changes only rules/main.db; coverage carries to the
 # update for every other file; the delta pack holds exactly the database
 # with its diff; reviewing the pack brings coverage back to 100%.
+# valgrind: yes
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 . "$SP_SOURCE_DIR/tests/fixtures/review_setup.sh"
 cd "$T"
