@@ -1,5 +1,6 @@
 /*
- * srcproof: umbrella header. Include this, or the module headers you use.
+ * srcproof: umbrella header. Include this for the whole public API, or
+ * only the module headers you use.
  */
 #ifndef SRCPROOF_H
 #define SRCPROOF_H
@@ -10,5 +11,17 @@
 #include "util.h"
 
 #define SRCPROOF_VERSION_STRING "0.1.0"
+
+#include "base64.h"
+#include "compare.h"
+#include "escrow.h"
+#include "manifest.h"
+#include "rebuild.h"
+#include "recipe.h"
+#include "release.h"
+#include "review.h"
+#include "sign.h"
+#include "tlog.h"
+#include "verify.h"
 
 #endif
