@@ -116,6 +116,23 @@ cli_common_opt(struct cli_common *c, int opt, const char *usage, int *exit_now)
 }
 
 int
+cli_common_only(int argc, char **argv, const char *cmd, const char *usage,
+    struct cli_common *common)
+{
+	static const struct option longopts[] = {
+	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	int opt, exit_now = -1;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(
+	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (!cli_common_opt(common, opt, usage, &exit_now))
+			return cli_bad_option(cmd, argv);
+	}
+	return exit_now;
+}
+
+int
 cli_bad_option(const char *cmd, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";

@@ -60,6 +60,14 @@ int cli_common_opt(
     struct cli_common *c, int opt, const char *usage, int *exit_now);
 
 /**
+ * Parse the options of a command that takes only the shared ones. Returns
+ * -1 to go on (operands start at optind), else the exit status: 0 after
+ * --help, CLI_EXIT_USAGE after a bad option.
+ */
+int cli_common_only(int argc, char **argv, const char *cmd, const char *usage,
+    struct cli_common *common);
+
+/**
  * Report an unknown option or missing argument from getopt ('?' or ':').
  * @return CLI_EXIT_USAGE
  */

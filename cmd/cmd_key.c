@@ -153,20 +153,12 @@ static const char show_usage[] =
 static int
 key_show(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	sp_key *key = NULL;
-	int opt, exit_now = -1, rc;
+	int exit_now = -1, rc;
 
-	cli_getopt_reset();
-	while ((opt = getopt_long(
-	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, show_usage, &exit_now))
-			continue;
-		return cli_bad_option("key show", argv);
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_only(
+	         argc, argv, "key show", show_usage, &common)) >= 0)
 		return exit_now;
 	if (optind + 1 != argc)
 		return cli_usage_error(

@@ -1285,21 +1285,13 @@ static const char check_usage[] =
 static int
 log_check(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	sp_tlog *log = NULL;
 	sp_tlog_check_result r;
-	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+	int exit_now = -1, rc = CLI_EXIT_OK;
 
-	cli_getopt_reset();
-	while ((opt = getopt_long(
-	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, check_usage, &exit_now))
-			continue;
-		return cli_bad_option("log check", argv);
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_only(
+	         argc, argv, "log check", check_usage, &common)) >= 0)
 		return exit_now;
 	if (optind + 1 != argc)
 		return cli_usage_error("log check", "expected one DIR");

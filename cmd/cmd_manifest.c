@@ -870,22 +870,14 @@ show_field(const char *name, const char *value)
 static int
 manifest_show(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	sp_manifest *m = NULL;
 	char hex[SP_SHA256_HEX_LEN + 1];
 	uint8_t d[32];
-	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+	int exit_now = -1, rc = CLI_EXIT_OK;
 
-	cli_getopt_reset();
-	while ((opt = getopt_long(
-	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, show_usage, &exit_now))
-			continue;
-		return cli_bad_option("manifest show", argv);
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_only(
+	         argc, argv, "manifest show", show_usage, &common)) >= 0)
 		return exit_now;
 	if (argc - optind != 1)
 		return cli_usage_error(

@@ -265,24 +265,13 @@ static const char remove_key_usage[] =
 static int
 policy_remove_key(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	sp_policy *p = NULL;
 	size_t had;
-	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+	int exit_now = -1, rc = CLI_EXIT_OK;
 
-	cli_getopt_reset();
-	while ((opt = getopt_long(
-	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, remove_key_usage, &exit_now))
-			continue;
-		switch (opt) {
-		default:
-			return cli_bad_option("policy remove-key", argv);
-		}
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_only(argc, argv, "policy remove-key",
+	         remove_key_usage, &common)) >= 0)
 		return exit_now;
 	if (optind + 2 != argc)
 		return cli_usage_error(
@@ -376,25 +365,14 @@ static const char set_expires_usage[] =
 static int
 policy_set_expires(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	sp_policy *p = NULL;
 	int64_t t;
 	size_t had;
-	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+	int exit_now = -1, rc = CLI_EXIT_OK;
 
-	cli_getopt_reset();
-	while ((opt = getopt_long(
-	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, set_expires_usage, &exit_now))
-			continue;
-		switch (opt) {
-		default:
-			return cli_bad_option("policy set-expires", argv);
-		}
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_only(argc, argv, "policy set-expires",
+	         set_expires_usage, &common)) >= 0)
 		return exit_now;
 	if (optind + 2 != argc)
 		return cli_usage_error(
@@ -550,26 +528,15 @@ static const char show_usage[] =
 static int
 policy_show(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	sp_policy *p = NULL;
 	json_t *doc, *v;
 	size_t i;
 	const char *k;
-	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+	int exit_now = -1, rc = CLI_EXIT_OK;
 
-	cli_getopt_reset();
-	while ((opt = getopt_long(
-	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, show_usage, &exit_now))
-			continue;
-		switch (opt) {
-		default:
-			return cli_bad_option("policy show", argv);
-		}
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_only(
+	         argc, argv, "policy show", show_usage, &common)) >= 0)
 		return exit_now;
 	if (optind + 1 != argc)
 		return cli_usage_error("policy show", "expected one POLICY");

@@ -24,21 +24,13 @@ static const char usage[] =
 int
 cmd_version(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
-	int opt, exit_now = -1, major, minor, rev;
+	int exit_now = -1, major, minor, rev;
 	char git2v[32];
 
 	(void)ctx;
-	cli_getopt_reset();
-	while ((opt = getopt_long(
-	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, usage, &exit_now))
-			continue;
-		return cli_bad_option("version", argv);
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_only(
+	         argc, argv, "version", usage, &common)) >= 0)
 		return exit_now;
 	if (optind != argc)
 		return cli_usage_error(
