@@ -265,6 +265,12 @@ sp_release__cosign(
 	}
 	error = count_cosigned(ctx, c, wit, cosigned);
 out:
+	/* The request and the answer are the step's own: they must not be
+	 * published with the release (docs/spec/release-config.md). */
+	if (req.ptr != NULL)
+		(void)unlink(req.ptr);
+	if (p.ptr != NULL)
+		(void)unlink(p.ptr);
 	sp_tlog_close(log);
 	for (i = 0; wit != NULL && i < c->witnesses.n; i++)
 		sp_tlog_verifier_free(wit[i]);

@@ -58,6 +58,9 @@ log_size() {
 expect_rc 0 sp release --config base.json -o out/1.0 --time "$T0"
 expect_grep '^  witnesses   1 cosigned the checkpoint, quorum 1$' "$T/out"
 expect_grep '^witness w1.example cosigned$' "$T/err"
+# The witness step's request and answer are not published.
+[ "$(ls out/1.0 | tr '\n' ' ')" = "bundle.tar.zst manifest manifest.sig manifest.tlog-proof recipe.json release.json " ] ||
+	fail "out/1.0: $(ls out/1.0)"
 jq -e '.log.witnesses == {"cosigned": 1, "quorum": 1} and .log.index == 0' \
 	out/1.0/release.json >/dev/null || fail "release.json: $(cat out/1.0/release.json)"
 expect_rc 0 sp log verify out/1.0/manifest.tlog-proof --log-key log/log.vkey \
