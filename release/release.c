@@ -158,6 +158,19 @@ check_inputs(struct run *r)
 	if (c->policy != NULL &&
 	    (error = sp_policy_load(r->ctx, &r->policy, c->policy)) < 0)
 		goto out;
+	/* Mix-and-match (docs/spec/policy.md): a policy for one product
+	 * accepts no other's manifest; verify would refuse the bundle. */
+	if (r->policy != NULL && sp_policy_product(r->policy) != NULL &&
+	    strcmp(sp_policy_product(r->policy), c->product) != 0) {
+		error = sp_err_set(r->ctx, SP_EVERIFY,
+		    "mix-and-match: the release is for product '%s' but the "
+		    "policy '%s' is for product '%s'",
+		    c->product, c->policy, sp_policy_product(r->policy));
+		sp_err_hint(r->ctx,
+		    "\"product\" in the config must be the "
+		    "policy's; nothing was logged or published");
+		goto out;
+	}
 	if (c->previous != NULL && !exists(c->previous)) {
 		error = sp_err_set(r->ctx, SP_ENOTFOUND,
 		    "previous manifest '%s' does not exist", c->previous);

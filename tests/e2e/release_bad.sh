@@ -89,6 +89,11 @@ mutate '.keys = [{"key": "k1"}]' c.json
 refused c.json 1 "threshold not met: 1 of 2 required"
 expect_grep 'nothing was logged or published' "$T/err"
 
+# The policy is for product avscan: another product is refused before
+# anything is signed (verify would refuse it: mix-and-match).
+mutate '.product = "other"' c.json
+refused c.json 1 "mix-and-match: the release is for product 'other' but the policy '.*policy-nowit.json' is for product 'avscan'"
+
 # ---- source, log, output ----
 # An untracked file in the work tree: it does not match the tag.
 printf 'stray\n' >src/stray.txt
