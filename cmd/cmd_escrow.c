@@ -419,7 +419,9 @@ static const char verify_usage[] =
     "Check a bundle and report every check by name: decryption, archive,\n"
     "index, manifest, source, signature, log-proof, recipe, binaries; each\n"
     "PASS, FAIL or NOT CHECKED. Without --policy the signatures are NOT\n"
-    "CHECKED (the bundle's own policy is informational only).\n"
+    "CHECKED (the bundle's own policy is informational only). A policy\n"
+    "naming log keys (role log) gives the log key and requires a proof;\n"
+    "one naming witnesses gives them and the quorum (its threshold).\n"
     "\n"
     "options:\n"
     "  --policy P            pinned trust policy for the manifest "
@@ -427,9 +429,11 @@ static const char verify_usage[] =
     "  --role R              role whose threshold must sign (default:\n"
     "                        release or update, by the manifest's kind)\n"
     "  --at T                time for expiry checks (default: now)\n"
-    "  --log-key K           log key (vkey, file, NAME=PEM) for the proofs\n"
+    "  --log-key K           log key (vkey, file, NAME=PEM) for the proofs,\n"
+    "                        when the policy names no key of role log\n"
     "  --log-origin O        expected log origin (default: key name)\n"
-    "  --witness W           witness key (repeatable)\n"
+    "  --witness W           witness key (repeatable), when the policy\n"
+    "                        names no key of role witness\n"
     "  --quorum N            witness cosignatures needed (default 0)\n"
     "  --strict              NOT CHECKED signature or log counts as "
     "FAIL\n" READ_HELP "  --json                one JSON document on stdout\n"
@@ -556,14 +560,15 @@ escrow_verify(int argc, char **argv, sp_ctx *ctx)
 			        res.checks[i].detail));
 		rc = cli_json_print(
 		    json_pack("{s:s, s:b, s:o, s:b, s:s, s:I, s:I, s:I, s:s, "
-		              "s:s, s:s, s:s}",
+		              "s:s, s:s, s:s, s:s?, s:s?}",
 		        "bundle", argv[optind], "ok", res.ok, "checks", checks,
 		        "encrypted", res.encrypted, "compression",
 		        res.compression, "members", (json_int_t)res.members,
 		        "source_entries", (json_int_t)res.source_files, "bytes",
 		        (json_int_t)res.bytes, "manifest_sha256",
 		        res.manifest_sha256, "product", res.product, "release",
-		        res.release, "kind", res.kind),
+		        res.release, "kind", res.kind, "log_key",
+		        res.log_key_source, "witness_keys", res.witness_source),
 		    "escrow.verify");
 		if (rc == CLI_EXIT_OK && !res.ok)
 			rc = CLI_EXIT_FAIL;

@@ -272,28 +272,102 @@ out:
 	sp_dsse_free(env);
 }
 
-static void
-check_log(sp_ctx *ctx, sp_escrow_verify_result *res, const sp_bundle *b,
-    const sp_dsse *env, const uint8_t digest[32],
-    const sp_tlog_verifier *logkey, const sp_tlog_verifier *const *wit,
-    size_t nwit, const sp_escrow_verify_options *o)
+/* Whom the log check trusts. */
+struct log_trust {
+	const sp_escrow_verify_options *o;
+	int64_t at;
+	sp_tlog_verifier *logkey; /* --log-key, or NULL */
+	sp_tlog_verifier **wit;   /* --witness keys */
+	const sp_policy *policy;  /* the pinned policy, or NULL */
+	bool policy_log;          /* its log keys are the log's */
+	bool policy_wit;          /* its witness keys and threshold count */
+	char policy_err[SP_ERRMSG_MAX / 2]; /* why it does not verify */
+};
+
+/* Verify one proof against the trust; 0 or an error with the reason. */
+static int
+verify_proof(sp_ctx *ctx, const struct log_trust *lt, const sp_tlog_proof *pr,
+    sp_tlog_verify_result *vr, char *logname, size_t logname_size)
 {
 	sp_tlog_trust trust = SP_TLOG_TRUST_INIT;
+	const sp_tlog_checkpoint *cp = sp_tlog_proof_checkpoint(pr);
+	const sp_escrow_verify_options *o = lt->o;
+	sp_tlog_verifier *plog = NULL, **pwit = NULL;
+	size_t npwit = 0;
+	int error;
+
+	trust.log_key = lt->logkey;
+	trust.origin = o->log_origin;
+	trust.now = lt->at;
+	if (lt->policy_log) {
+		if ((error = sp_tlog_checkpoint_verify_policy(ctx, cp,
+		         lt->policy, lt->at, o->log_origin, &plog)) < 0)
+			goto out;
+		trust.log_key = plog;
+	}
+	if (lt->policy_wit) {
+		if ((error = sp_tlog_policy_verifiers(ctx, &pwit, &npwit, NULL,
+		         cp, lt->policy, "witness", SP_TLOG_SIG_COSIGNATURE,
+		         lt->at)) < 0)
+			goto out;
+		trust.witnesses = (const sp_tlog_verifier *const *)pwit;
+		trust.nwitnesses = npwit;
+		trust.quorum = sp_policy_threshold(lt->policy, "witness");
+	} else if (!o->no_witnesses) {
+		trust.witnesses = (const sp_tlog_verifier *const *)lt->wit;
+		trust.nwitnesses = o->nwitnesses;
+		trust.quorum = o->quorum;
+	}
+	error = sp_tlog_proof_verify(ctx, pr, &trust, NULL, 0, vr);
+	if (error == 0)
+		snprintf(logname, logname_size, "%s",
+		    sp_tlog_verifier_name(trust.log_key));
+out:
+	sp_tlog_verifier_free(plog);
+	sp_tlog_verifiers_free(pwit, npwit);
+	return error;
+}
+
+static void
+check_log(sp_ctx *ctx, sp_escrow_verify_result *res, const sp_bundle *b,
+    const sp_dsse *env, const uint8_t digest[32], const struct log_trust *lt)
+{
+	const sp_escrow_verify_options *o = lt->o;
 	uint8_t stmt[32];
 	const char *payload;
 	size_t plen, i, good = 0;
-	char first[SP_ERRMSG_MAX / 2] = "";
+	char first[SP_ERRMSG_MAX / 2] = "", logname[128] = "", notes[160] = "";
+	bool keyed = lt->logkey != NULL || lt->policy_log;
 
+	if (lt->policy_log && o->log_key != NULL)
+		snprintf(notes, sizeof(notes),
+		    "; --log-key ignored: the policy names the log key");
+	if (lt->policy_wit && o->nwitnesses > 0)
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+		    "; --witness ignored: the policy names the witnesses");
 	if (b->nproofs == 0) {
 		set(res, SP_ESCROW_CHECK_LOG,
-		    logkey != NULL ? SP_ESCROW_FAIL : SP_ESCROW_NOT_CHECKED,
-		    "the bundle carries no log proof");
+		    keyed ? SP_ESCROW_FAIL : SP_ESCROW_NOT_CHECKED,
+		    "the bundle carries no log proof%s",
+		    lt->policy_log ? " (the policy names a log key: a proof "
+		                     "is required)"
+		                   : "");
 		return;
 	}
-	if (logkey == NULL) {
+	if (!keyed) {
 		set(res, SP_ESCROW_CHECK_LOG, SP_ESCROW_NOT_CHECKED,
-		    "%zu proof(s) present, not verified: no --log-key given",
-		    b->nproofs);
+		    "%zu proof(s) present, not verified: no --log-key given%s",
+		    b->nproofs,
+		    lt->policy_wit ? " and the policy names witnesses but no "
+		                     "log key"
+		                   : "");
+		return;
+	}
+	if ((lt->policy_log || lt->policy_wit) && lt->policy_err[0]) {
+		set(res, SP_ESCROW_CHECK_LOG, SP_ESCROW_FAIL,
+		    "no trusted policy to take the %s from: %s",
+		    lt->policy_log ? "log key" : "witness keys",
+		    lt->policy_err);
 		return;
 	}
 	if (env == NULL) {
@@ -306,12 +380,11 @@ check_log(sp_ctx *ctx, sp_escrow_verify_result *res, const sp_bundle *b,
 		ctx_detail(res, SP_ESCROW_CHECK_LOG, SP_ESCROW_FAIL, ctx, "");
 		return;
 	}
-	trust.log_key = logkey;
-	trust.origin = o->log_origin;
-	trust.witnesses = wit;
-	trust.nwitnesses = nwit;
-	trust.quorum = o->quorum;
-	trust.now = o->at != 0 ? o->at : (int64_t)time(NULL);
+	res->log_key_source = lt->policy_log ? "policy" : "option";
+	res->witness_source = lt->policy_wit ? "policy"
+	                      : !o->no_witnesses && o->nwitnesses > 0
+	                          ? "options"
+	                          : NULL;
 	for (i = 0; i < b->nproofs; i++) {
 		sp_tlog_proof *pr = NULL;
 		sp_tlog_verify_result vr;
@@ -322,7 +395,8 @@ check_log(sp_ctx *ctx, sp_escrow_verify_result *res, const sp_bundle *b,
 		memset(&vr, 0, sizeof(vr));
 		if (sp_tlog_proof_parse(
 		        ctx, &pr, b->proofs[i].ptr, b->proofs[i].size) < 0 ||
-		    sp_tlog_proof_verify(ctx, pr, &trust, NULL, 0, &vr) < 0) {
+		    verify_proof(ctx, lt, pr, &vr, logname, sizeof(logname)) <
+		        0) {
 			if (!first[0])
 				snprintf(first, sizeof(first), "%s: %s",
 				    b->proof_names[i], sp_ctx_errmsg(ctx));
@@ -345,21 +419,87 @@ check_log(sp_ctx *ctx, sp_escrow_verify_result *res, const sp_bundle *b,
 			continue;
 		}
 		good++;
-		if (good == 1)
+		if (good == 1) {
+			char wits[96] = "";
+
+			if (lt->policy_wit)
+				snprintf(wits, sizeof(wits),
+				    ", %zu witness cosignature(s) (quorum %u "
+				    "of the policy's witnesses)",
+				    vr.cosigned,
+				    sp_policy_threshold(lt->policy, "witness"));
+			else if (!o->no_witnesses)
+				snprintf(wits, sizeof(wits),
+				    ", %zu witness cosignature(s)",
+				    vr.cosigned);
 			set(res, SP_ESCROW_CHECK_LOG, SP_ESCROW_PASS,
-			    "%s: entry %llu included in a tree of %llu, %zu "
-			    "witness cosignature(s)",
+			    "%s: entry %llu included in a tree of "
+			    "%llu%s%s%s%s%s",
 			    b->proof_names[i], (unsigned long long)vr.index,
-			    (unsigned long long)vr.size, vr.cosigned);
+			    (unsigned long long)vr.size,
+			    lt->policy_log ? " signed by the policy's log key '"
+			                   : "",
+			    lt->policy_log ? logname : "",
+			    lt->policy_log ? "'" : "", wits, notes);
+		}
 		sp_tlog_proof_free(pr);
 	}
 	if (good == 0)
 		set(res, SP_ESCROW_CHECK_LOG, SP_ESCROW_FAIL,
-		    "no proof verifies; first: %s", first);
+		    "no proof verifies; first: %s%s", first, notes);
 	else if (first[0])
 		set(res, SP_ESCROW_CHECK_LOG, SP_ESCROW_FAIL,
 		    "%zu proof(s) verify but another does not: %s", good,
 		    first);
+}
+
+/* The policy's log and witness keys count only if it verifies at @p at
+ * (as a pinned policy: its own root threshold, not expired). */
+static int
+load_log_trust(sp_ctx *ctx, struct log_trust *lt, sp_policy *policy)
+{
+	const sp_escrow_verify_options *o = lt->o;
+	size_t i;
+	int error;
+
+	lt->at = o->at != 0 ? o->at : (int64_t)time(NULL);
+	if (o->log_key != NULL &&
+	    (error = sp_tlog_verifier_load(
+	         ctx, &lt->logkey, o->log_key, SP_TLOG_SIG_ED25519, "log")) < 0)
+		return error;
+	if (o->nwitnesses > 0) {
+		if ((lt->wit = sp_calloc(
+		         ctx, o->nwitnesses, sizeof(*lt->wit))) == NULL)
+			return sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		for (i = 0; i < o->nwitnesses; i++) {
+			if ((error = sp_tlog_verifier_load(ctx, &lt->wit[i],
+			         o->witnesses[i], SP_TLOG_SIG_COSIGNATURE,
+			         "witness")) < 0)
+				return error;
+		}
+	}
+	if (policy == NULL)
+		return 0;
+	lt->policy = policy;
+	lt->policy_log = sp_policy_threshold(policy, "log") > 0;
+	lt->policy_wit =
+	    !o->no_witnesses && sp_policy_threshold(policy, "witness") > 0;
+	if ((lt->policy_log || lt->policy_wit) &&
+	    sp_policy_verify_chain(ctx, &policy, 1, lt->at, NULL) < 0) {
+		if (sp_ctx_errcode(ctx) == SP_ENOMEM)
+			return SP_ENOMEM;
+		snprintf(lt->policy_err, sizeof(lt->policy_err), "%s",
+		    sp_ctx_errmsg(ctx));
+		sp_err_clear(ctx);
+	}
+	return 0;
+}
+
+static void
+log_trust_dispose(struct log_trust *lt)
+{
+	sp_tlog_verifier_free(lt->logkey);
+	sp_tlog_verifiers_free(lt->wit, lt->o->nwitnesses);
 }
 
 static void
@@ -394,7 +534,7 @@ sp_escrow_verify(sp_ctx *ctx, const char *bundle,
 	sp_escrow_verify_options dflt = SP_ESCROW_VERIFY_OPTIONS_INIT;
 	const sp_escrow_verify_options *o = opts != NULL ? opts : &dflt;
 	sp_policy *policy = NULL;
-	sp_tlog_verifier *logkey = NULL, **wit = NULL;
+	struct log_trust lt;
 	sp_manifest *m = NULL;
 	sp_dsse *env = NULL;
 	sp_bundle b;
@@ -405,31 +545,19 @@ sp_escrow_verify(sp_ctx *ctx, const char *bundle,
 	SP_ASSERT_ARG(ctx, bundle != NULL && res != NULL);
 	init_result(res);
 	sp_bundle_init(&b);
+	memset(&lt, 0, sizeof(lt));
+	lt.o = o;
 
 	/* What we trust, loaded first: failures here are usage errors. */
 	if (o->policy != NULL &&
 	    (error = sp_policy_load(ctx, &policy, o->policy)) < 0)
 		goto out;
-	if (o->log_key != NULL &&
-	    (error = sp_tlog_verifier_load(
-	         ctx, &logkey, o->log_key, SP_TLOG_SIG_ED25519, "log")) < 0)
+	if ((error = load_log_trust(ctx, &lt, policy)) < 0)
 		goto out;
-	if (o->nwitnesses > 0) {
-		if ((wit = sp_calloc(ctx, o->nwitnesses, sizeof(*wit))) ==
-		    NULL) {
-			error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < o->nwitnesses; i++) {
-			if ((error = sp_tlog_verifier_load(ctx, &wit[i],
-			         o->witnesses[i], SP_TLOG_SIG_COSIGNATURE,
-			         "witness")) < 0)
-				goto out;
-		}
-	}
 	res->checks[SP_ESCROW_CHECK_SIGNATURE].required =
 	    policy != NULL || o->strict;
-	res->checks[SP_ESCROW_CHECK_LOG].required = logkey != NULL || o->strict;
+	res->checks[SP_ESCROW_CHECK_LOG].required =
+	    lt.logkey != NULL || lt.policy_log || o->strict;
 
 	rerr = sp_bundle_read(ctx, &b, bundle, &o->read, NULL, NULL);
 	res->encrypted = b.encrypted;
@@ -525,8 +653,7 @@ sp_escrow_verify(sp_ctx *ctx, const char *bundle,
 		    "no manifest to check the source against");
 
 	check_signature(ctx, res, &b, m, digest, policy, o, &env);
-	check_log(ctx, res, &b, env, digest, logkey,
-	    (const sp_tlog_verifier *const *)wit, o->nwitnesses, o);
+	check_log(ctx, res, &b, env, digest, &lt);
 
 	/* Recipe and binaries: optional; when present they must parse. */
 	res->checks[SP_ESCROW_CHECK_RECIPE].required = b.have_recipe;
@@ -592,11 +719,8 @@ checks_done:
 out:
 	sp_dsse_free(env);
 	sp_manifest_free(m);
+	log_trust_dispose(&lt);
 	sp_policy_free(policy);
-	sp_tlog_verifier_free(logkey);
-	for (i = 0; wit != NULL && i < o->nwitnesses; i++)
-		sp_tlog_verifier_free(wit[i]);
-	free(wit);
 	sp_bundle_dispose(&b);
 	return error;
 }

@@ -153,6 +153,8 @@ sp_verify_json(sp_ctx *ctx, const sp_verify_result *res, json_t **out)
 			jset(j, "witness_threshold",
 			    json_integer((json_int_t)res->witness_threshold),
 			    &bad);
+			jset(j, "log_threshold",
+			    json_integer((json_int_t)res->log_threshold), &bad);
 		}
 		jset(doc, "policy", j, &bad);
 	} else {
@@ -186,10 +188,11 @@ sp_verify_json(sp_ctx *ctx, const sp_verify_result *res, json_t **out)
 			        jtime(res->cosigners[i].time)),
 			    &bad);
 		jset(doc, "log",
-		    json_pack("{s:o, s:I, s:I, s:s?, s:I, s:o}", "origin",
+		    json_pack("{s:o, s:I, s:I, s:s?, s:s?, s:I, s:o}", "origin",
 		        jstr(res->log_origin), "index",
 		        (json_int_t)res->log_index, "tree_size",
-		        (json_int_t)res->log_size, "witness_keys",
+		        (json_int_t)res->log_size, "log_key",
+		        res->log_key_source, "witness_keys",
 		        res->witness_source, "quorum", (json_int_t)res->quorum,
 		        "cosigned_by", cos != NULL ? cos : json_null()),
 		    &bad);

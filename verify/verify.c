@@ -225,9 +225,13 @@ load_trust(struct run *r)
 	snprintf(res->policy_product, sizeof(res->policy_product), "%s",
 	    prod != NULL ? prod : "");
 	res->witness_threshold = sp_policy_threshold(last, "witness");
-	for (i = 0; i < sp_policy_key_count(last); i++)
+	res->log_threshold = sp_policy_threshold(last, "log");
+	for (i = 0; i < sp_policy_key_count(last); i++) {
 		if (sp_policy_key_has_role(last, i, "witness"))
 			res->policy_witnesses++;
+		if (sp_policy_key_has_role(last, i, "log"))
+			res->policy_log_keys++;
+	}
 	if (sp_policy_verify_chain(
 	        r->ctx, r->chain, r->nchain, res->at, &r->current) < 0) {
 		snprintf(r->chain_err, sizeof(r->chain_err), "%s",
@@ -347,6 +351,8 @@ escrow_checks(struct run *r)
 	eo.at = res->at;
 	eo.log_key = r->o->log_key;
 	eo.log_origin = r->o->log_origin;
+	/* Witness cosignatures are the witnesses check's business. */
+	eo.no_witnesses = true;
 	memset(&er, 0, sizeof(er));
 	error = sp_escrow_verify(r->ctx, r->bundle, &eo, &er);
 	if (error < 0 && error != SP_EVERIFY)
@@ -384,6 +390,7 @@ escrow_checks(struct run *r)
 	snprintf(res->kind, sizeof(res->kind), "%s", er.kind);
 	snprintf(res->manifest_sha256, sizeof(res->manifest_sha256), "%s",
 	    er.manifest_sha256);
+	res->log_key_source = er.log_key_source;
 
 	/* Always required here: the signatures, whatever escrow says. */
 	res->checks[SP_VERIFY_SIGNATURE].required = true;
@@ -417,26 +424,24 @@ escrow_checks(struct run *r)
 		    res->product[0] != '\0' ? res->product : "(none)",
 		    res->policy_product);
 
-	/* Witness cosignatures are the witnesses check's business: escrow
-	 * was given none, so its count says nothing. */
-	{
-		char *d = res->checks[SP_VERIFY_LOG_PROOF].detail;
-		char *p = strstr(d, ", 0 witness cosignature(s)");
-
-		if (p != NULL &&
-		    p[strlen(", 0 witness cosignature(s)")] == '\0')
-			*p = '\0';
-	}
-
-	/* The log: required when the policy names witnesses (their
-	 * cosignatures only exist on log checkpoints) or a key was given. */
+	/* The log: required when the policy names a log key or witnesses
+	 * (their cosignatures only exist on log checkpoints) or a key was
+	 * given. The policy's log key counts only under a trusted policy:
+	 * escrow checked the last one alone, not the chain. */
 	res->checks[SP_VERIFY_LOG_PROOF].required =
-	    res->witness_threshold > 0 || r->logkey != NULL;
-	if (res->checks[SP_VERIFY_LOG_PROOF].status == SP_ESCROW_NOT_CHECKED &&
-	    res->witness_threshold > 0)
+	    res->log_threshold > 0 || res->witness_threshold > 0 ||
+	    r->logkey != NULL;
+	if (res->log_threshold > 0 && !res->policy_ok)
+		sp_verify__set(res, SP_VERIFY_LOG_PROOF, SP_ESCROW_FAIL,
+		    "no trusted policy to take the log key from: %s",
+		    r->chain_err);
+	else if (res->checks[SP_VERIFY_LOG_PROOF].status ==
+	             SP_ESCROW_NOT_CHECKED &&
+	         res->witness_threshold > 0)
 		sp_verify__set(res, SP_VERIFY_LOG_PROOF, SP_ESCROW_NOT_CHECKED,
 		    "the policy requires a log (it names %zu witness key(s), "
-		    "threshold %u) but no --log-key was given",
+		    "threshold %u) but no --log-key was given and it names no "
+		    "log key",
 		    res->policy_witnesses, res->witness_threshold);
 
 	/* A rebuild needs the recipe and the shipped binaries' list. */

@@ -66,11 +66,14 @@ struct sp_verify_result {
 	size_t policy_chain;
 	unsigned witness_threshold; /* 0: the policy names no witness */
 	size_t policy_witnesses;
+	unsigned log_threshold; /* 0: the policy names no log key */
+	size_t policy_log_keys;
 
 	/* Log. */
 	bool have_log;
 	uint64_t log_index, log_size;
 	char log_origin[257];
+	const char *log_key_source; /* "policy", "option" or NULL */
 	const char *witness_source; /* "policy", "options" or NULL */
 	unsigned quorum;
 	size_t ncosigners;

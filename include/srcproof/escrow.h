@@ -260,21 +260,31 @@ typedef struct sp_escrow_verify_options {
 	const char *role;
 	/** Time for expiry checks; 0: now. */
 	int64_t at;
-	/** Log key (vkey, file or NAME=PEM, see sp_tlog_verifier_load). */
+	/**
+	 * Log key (vkey, file or NAME=PEM, see sp_tlog_verifier_load). Used
+	 * only when @p policy names no key of role "log": then the policy's
+	 * log keys are used (docs/spec/policy.md, section 6).
+	 */
 	const char *log_key;
 	const char *log_origin; /**< expected origin; NULL: the key's name */
-	const char *const *witnesses; /**< witness keys */
+	/** Witness keys and the cosignatures needed from them. Used only
+	 * when @p policy names no key of role "witness": then the policy's
+	 * witness keys and threshold are used. */
+	const char *const *witnesses;
 	size_t nwitnesses;
-	unsigned quorum; /**< cosignatures needed */
+	unsigned quorum;
 	/** NOT CHECKED counts as failure for signature and log checks. */
 	bool strict;
+	/** Leave witness cosignatures (the policy's and @p witnesses) out
+	 * of the log check: for a caller that checks them itself. */
+	bool no_witnesses;
 } sp_escrow_verify_options;
 
 #define SP_ESCROW_VERIFY_OPTIONS_VERSION 1
 #define SP_ESCROW_VERIFY_OPTIONS_INIT                                          \
 	{                                                                      \
 		SP_ESCROW_VERIFY_OPTIONS_VERSION, SP_ESCROW_READ_OPTIONS_INIT, \
-		    NULL, NULL, 0, NULL, NULL, NULL, 0, 0, false               \
+		    NULL, NULL, 0, NULL, NULL, NULL, 0, 0, false, false        \
 	}
 
 /** Everything sp_escrow_verify found. */
@@ -293,14 +303,21 @@ typedef struct sp_escrow_verify_result {
 	char release[257];
 	char kind[16];
 	bool ok; /**< every required check passed */
+	/** Where the log key came from: "policy", "option" or NULL (none). */
+	const char *log_key_source;
+	/** Where the witness keys came from: "policy", "options" or NULL. */
+	const char *witness_source;
 } sp_escrow_verify_result;
 
 /**
  * Verify a bundle: decryption (when encrypted), archive structure, every
  * member against INDEX, the manifest and the source against it, the
  * manifest signatures against the pinned policy, the log proofs against the
- * log key, the recipe and SHA256SUMS syntax. Each check gets PASS, FAIL or
- * NOT CHECKED in @p res, whatever the return value.
+ * log key and the witness quorum (the policy's when it names them, else
+ * the options'), the recipe and SHA256SUMS syntax. Each check gets PASS,
+ * FAIL or NOT CHECKED in @p res, whatever the return value. The log check
+ * is required when a log key is given or the policy names log or witness
+ * keys.
  *
  * @return 0 when every required check passed; SP_EVERIFY when one failed
  *         (res says which); SP_ENOTFOUND, SP_EIO, SP_EINVALID, SP_EPARSE

@@ -86,7 +86,9 @@ typedef struct sp_verify_options {
 	int64_t at;
 	/** The wall-clock time shown as "verified at" (0: now). */
 	int64_t now;
-	/** Log key (vkey, file, NAME=PEM; sp_tlog_verifier_load), or NULL. */
+	/** Log key (vkey, file, NAME=PEM; sp_tlog_verifier_load), or NULL.
+	 * Used only when the policy names no key of role log: then the
+	 * policy's log keys are used (docs/spec/policy.md, section 6). */
 	const char *log_key;
 	const char *log_origin; /**< expected origin; NULL: key name */
 	/**
@@ -144,10 +146,10 @@ typedef struct sp_verify_result sp_verify_result;
  * its status, whether it is required, and the reason. Required: decryption
  * (when encrypted), archive, index, manifest, source and signature always;
  * update-chain when @p opts->previous is given; log-proof when the policy
- * names witnesses or a log key is given; witnesses when the policy names
- * witnesses or witness keys are given; recipe and binaries when the bundle
- * carries them or a rebuild is asked; rebuild when asked; coverage when
- * attestations are given. The bundle passes when no check FAILed and every
+ * names a log key or witnesses or a log key is given; witnesses when the
+ * policy names witnesses or witness keys are given; recipe and binaries when
+ * the bundle carries them or a rebuild is asked; rebuild when asked; coverage
+ * when attestations are given. The bundle passes when no check FAILed and every
  * required check PASSed.
  *
  * @param out receives the result (sp_verify_result_free) when the return
