@@ -197,7 +197,8 @@ sp_release__cosign(
 	sp_tlog_verifier **wit = NULL;
 	sp_tlog *log = NULL;
 	sp_buf req = SP_BUF_INIT, got = SP_BUF_INIT, p = SP_BUF_INIT;
-	char *logdir = NULL, **envp = NULL, *own[3] = {NULL, NULL, NULL};
+	char *logdir = NULL, *abstmp = NULL, **envp = NULL;
+	char *own[3] = {NULL, NULL, NULL};
 	const char *text, *vals[3];
 	size_t i, len, added = 0;
 	int error;
@@ -219,8 +220,14 @@ sp_release__cosign(
 		    c->log_dir, strerror(errno));
 		goto out;
 	}
-	if (sp_buf_printf(&req, "%s/witness-request", tmp) < 0 ||
-	    sp_buf_printf(&p, "%s/witness-cosigned", tmp) < 0) {
+	/* Absolute: the command runs in the configuration's directory. */
+	if ((abstmp = realpath(tmp, NULL)) == NULL) {
+		error = sp_err_set(ctx, SP_EIO, "cannot resolve '%s': %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (sp_buf_printf(&req, "%s/witness-request", abstmp) < 0 ||
+	    sp_buf_printf(&p, "%s/witness-cosigned", abstmp) < 0) {
 		error = oom(ctx);
 		goto out;
 	}
@@ -279,6 +286,7 @@ out:
 	for (i = 0; i < 3; i++)
 		free(own[i]);
 	free(logdir);
+	free(abstmp);
 	sp_buf_dispose(&req);
 	sp_buf_dispose(&got);
 	sp_buf_dispose(&p);

@@ -142,4 +142,12 @@ mutate '.log.witness_timeout = 0' c.json
 bad_config c.json "'witness_timeout' in 'log' must be an integer from 1 to 86400"
 mutate '.log.witness_command = "sh witness.sh"' c.json
 bad_config c.json "'witness_command' in 'log' must be an array"
+# From another directory: the command runs in the configuration's
+# directory and finds $SRCPROOF_CHECKPOINT and $SRCPROOF_COSIGNED there.
+mutate '.release = "1.2"' rel-1.2.json
+(
+	cd "$T" || exit 1
+	expect_rc 0 sp release --config d/rel-1.2.json -o d/out/1.2
+) || exit 1
+[ -f out/1.2/manifest.tlog-proof ] || fail "out/1.2: $(ls out/1.2)"
 echo "release_witness: ok"
