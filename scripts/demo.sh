@@ -63,6 +63,10 @@ for k in vendor-1 vendor-2 vendor-3; do
 done
 quiet policy add-key policy.json keys/auditor.key.pub --roles rebuild
 quiet policy add-key policy.json keys/reviewer.key.pub --roles review
+# The transparency log's key and its witness's: reviewers then check log
+# proofs and the witness quorum from the policy alone.
+quiet policy add-key policy.json keys/log.key.pub --roles log
+quiet policy add-key policy.json keys/witness.key.pub --roles witness
 for role in root release update; do
 	quiet policy set-threshold policy.json $role 2
 done
@@ -214,9 +218,7 @@ run log verify avscan-1.0.2/manifest.tlog-proof --log-key log/log.vkey \
 # Every check the bundle allows, the rebuild included, in one command.
 echo "# offline: $OFFLINE"
 runoff verify avscan-1.0.2/bundle.cms --policy policy.json \
-	--key keys/reviewer-cms.key --log-key log/log.vkey \
-	--witness witness.vkey --quorum 1 \
-	--previous avscan-1.0.1/manifest --rebuild --shipped shipped-1.0.2 \
+	--key keys/reviewer-cms.key --previous avscan-1.0.1/manifest --rebuild --shipped shipped-1.0.2 \
 	--report verify-1.0.2
 # The auditor signs its verdict: IDENTICAL, under its "rebuild" role.
 run rebuild avscan-1.0.2/bundle.cms --recipient-key keys/reviewer-cms.key \
@@ -246,9 +248,7 @@ run review coverage avscan-1.0.2/manifest review-1.0.0.att review-1.0.2.att \
 # of the release time, under the policy pinned then.
 echo "# offline: $OFFLINE"
 runoff verify avscan-1.0.2/bundle.cms --policy policy.json \
-	--key keys/reviewer-cms.key --log-key log/log.vkey \
-	--witness witness.vkey --quorum 1 --at "$RELEASED" \
-	--previous avscan-1.0.1/manifest \
+	--key keys/reviewer-cms.key --at "$RELEASED" --previous avscan-1.0.1/manifest \
 	--attestations review-1.0.0.att review-1.0.2.att --report final-1.0.2
 run review report avscan-1.0.2/manifest --sig avscan-1.0.2/manifest.sig \
 	--policy policy.json --attestations review-1.0.0.att review-1.0.2.att \
