@@ -62,6 +62,19 @@ jq -e --arg sha "$sha" '.schema == "srcproof.verify/v1" and .ok and
 	.coverage.files_carried == 2 and .policy.witness_threshold == 1' \
 	rep/report.json >/dev/null || fail "report.json: $(cat rep/report.json)"
 
+# The example of docs/spec/verify.md (section 10, between its markers) has
+# exactly the members of this real result, at every level.
+members() {
+	jq -c '[paths | map(if type == "number" then 0 else . end)] | unique' "$1"
+}
+awk '$0 == "<!-- verify-json-example-begin -->" { on = 1; next }
+	$0 == "<!-- verify-json-example-end -->" { on = 0 }
+	on && !/^```/' "$SP_SOURCE_DIR/docs/spec/verify.md" >spec.json
+jq -e '.schema == "srcproof.verify/v1"' spec.json >/dev/null ||
+	fail "no example JSON in docs/spec/verify.md"
+[ "$(members spec.json)" = "$(members rep/report.json)" ] ||
+	fail "docs/spec/verify.md's example and report.json differ in members: $(members rep/report.json)"
+
 # --json: one document, the same result.
 expect_rc 0 sp verify r1.bundle --policy policy.json --log-key log/log.vkey --json
 jq -e '.schema == "srcproof.verify/v1" and .ok and .kind == "release" and
