@@ -30,8 +30,8 @@ cp "$K/k1" "$K/k3" "$W/keys/" && cp "$K/policy.json" "$W/" &&
 	cp "$K/w1.vkey" "$W/witnesses/" || fail "copy keys"
 (
 	cd "$W" || exit 1
-	SRCPROOF_PASSPHRASE=lp spx key generate -o keys/log.key -q &&
-		SRCPROOF_PASSPHRASE=lp spx log init log --key keys/log.key \
+	SRCPROOF_PASSPHRASE=logpass spx key generate -o keys/log.key -q &&
+		SRCPROOF_PASSPHRASE=logpass spx log init log --key keys/log.key \
 			--origin example.com/log -q || exit 1
 	openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
 		-keyout keys/auditor.key -out keys/auditor.pem -subj /CN=auditor \
@@ -55,8 +55,8 @@ EOS
 cp "$T/config.json" "$W/release.json"
 
 # Run from elsewhere; the recipe's toolchain lookup sees only tools/sh.
-cd "$T"
-expect_rc 0 env K3_PASS=p3 LOG_KEY_PASS=lp AVSCAN_EDITION=community \
+cd "$T" || exit 1
+expect_rc 0 env K3_PASS=p3 LOG_KEY_PASS=logpass AVSCAN_EDITION=community \
 	PATH="$W/tools" "$SRCPROOF" release --config w/release.json --time "$T0"
 expect_grep '^released avscan 1.0 \(release\) into w/out/1.0$' "$T/out"
 expect_grep '^  witnesses   1 cosigned the checkpoint, quorum 1$' "$T/out"
