@@ -8,11 +8,13 @@
  * HTTP client, `srcproof log cosign` for a local witness): it runs without
  * a shell, in the configuration's directory, standard input /dev/null,
  * its output on our standard error, in its own process group, within a
- * time limit. It finds the new checkpoint in $SRCPROOF_CHECKPOINT and the
- * log in $SRCPROOF_LOG_DIR, and writes the checkpoint with the witnesses'
- * cosignature lines to $SRCPROOF_COSIGNED. Every cosignature must verify
- * against a configured witness key before it is added to the log's
- * checkpoint; then the quorum is counted.
+ * time limit, with our environment less the passphrase variables
+ * (SRCPROOF_PASSPHRASE and every passphrase_env of the configuration). It finds
+ * the new checkpoint in $SRCPROOF_CHECKPOINT and the log in $SRCPROOF_LOG_DIR,
+ * and writes the checkpoint with the witnesses' cosignature lines to
+ * $SRCPROOF_COSIGNED. Every cosignature must verify against a configured
+ * witness key before it is added to the log's checkpoint; then the quorum is
+ * counted.
  */
 #define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
 #include <errno.h>
@@ -49,9 +51,32 @@ oom(sp_ctx *ctx)
  * environ without our three names, then NAME=VALUE for each of them; the
  * three strings are also in @p own (the caller frees them and the array).
  */
+static bool
+var_is(const char *entry, const char *name)
+{
+	size_t len = name != NULL ? strlen(name) : 0;
+
+	return len > 0 && strncmp(entry, name, len) == 0 && entry[len] == '=';
+}
+
+/* SRCPROOF_PASSPHRASE and every variable the config names for a secret. */
+static bool
+is_secret_var(const sp_release_config *c, const char *entry)
+{
+	size_t i;
+
+	if (var_is(entry, "SRCPROOF_PASSPHRASE") ||
+	    var_is(entry, c->log_key.env_name))
+		return true;
+	for (i = 0; i < c->nkeys; i++)
+		if (var_is(entry, c->keys[i].env_name))
+			return true;
+	return false;
+}
+
 static char **
-make_env(sp_ctx *ctx, const char *const names[3], const char *const vals[3],
-    char *own[3])
+make_env(sp_ctx *ctx, const sp_release_config *c, const char *const names[3],
+    const char *const vals[3], char *own[3])
 {
 	size_t n = 0, i, k, out = 0;
 	char **envp;
@@ -71,12 +96,14 @@ make_env(sp_ctx *ctx, const char *const names[3], const char *const vals[3],
 	if ((envp = sp_calloc(ctx, n + 4, sizeof(*envp))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		bool ours = false;
+		bool drop = false;
 
-		for (k = 0; k < 3 && !ours; k++)
-			ours = strncmp(environ[i], own[k],
+		for (k = 0; k < 3 && !drop; k++)
+			drop = strncmp(environ[i], own[k],
 			           strlen(names[k]) + 1) == 0;
-		if (!ours)
+		/* Secrets stay with srcproof. */
+		drop = drop || is_secret_var(c, environ[i]);
+		if (!drop)
 			envp[out++] = environ[i];
 	}
 	for (k = 0; k < 3; k++)
@@ -239,7 +266,7 @@ sp_release__cosign(
 	vals[0] = logdir;
 	vals[1] = req.ptr;
 	vals[2] = p.ptr;
-	if ((envp = make_env(ctx, names, vals, own)) == NULL) {
+	if ((envp = make_env(ctx, c, names, vals, own)) == NULL) {
 		error = SP_ENOMEM;
 		goto out;
 	}

@@ -32,6 +32,8 @@ fi
 cp "\$SRCPROOF_CHECKPOINT" "\$key.last"
 rm -f "\$req"
 echo "witness \$name cosigned" >&2
+# The passphrase variables never reach the witness command.
+env | grep -E '^(SRCPROOF_PASSPHRASE|K3_PASS)=' >&2 && echo "witness saw a secret" >&2 || :
 EOF
 cat >base.json <<'EOF'
 {
@@ -39,7 +41,7 @@ cat >base.json <<'EOF'
   "product": "avscan",
   "release": "1.0",
   "source": {"dir": "src"},
-  "keys": [{"key": "k1"}, {"key": "k2"}],
+  "keys": [{"key": "k1"}, {"key": "k3", "passphrase_env": "K3_PASS"}],
   "policy": "policy.json",
   "recipe": {"file": "r.json"},
   "binaries": "bins",
@@ -55,7 +57,9 @@ log_size() {
 }
 
 # ---- the quorum met: the bundle's proof carries the cosignature ----
-expect_rc 0 sp release --config base.json -o out/1.0 --time "$T0"
+SRCPROOF_PASSPHRASE=unused K3_PASS=p3 expect_rc 0 sp release --config base.json -o out/1.0 --time "$T0"
+expect_no_grep 'witness saw a secret|SRCPROOF_PASSPHRASE|K3_PASS' "$T/err"
+export K3_PASS=p3
 expect_grep '^  witnesses   1 cosigned the checkpoint, quorum 1$' "$T/out"
 expect_grep '^witness w1.example cosigned$' "$T/err"
 # The witness step's request and answer are not published.
