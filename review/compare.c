@@ -22,7 +22,6 @@
 #define CHUNK ((size_t)1 << 20)
 #define MERGE_GAP 8
 #define PREVIEW 16
-#define KMOD_MAX_SIG ((uint32_t)1 << 20)
 
 int pe_load_pkcs7(sp_ctx *ctx, sp_buf *der, const char *path);
 int pe_attach_prepare(sp_ctx *ctx, cmp_view *view, uint8_t **tail,
@@ -812,63 +811,6 @@ out:
 	return error;
 }
 
-/* Module signature of the shipped file: parse, pick the digest. */
-static int
-kmod_load(job *j, const kmod_sig *k, PKCS7 **p7_out, EVP_MD **md_out)
-{
-	uint8_t *der = NULL;
-	const unsigned char *p;
-	PKCS7 *p7 = NULL;
-	PKCS7_SIGNER_INFO *si;
-	char mdname[64];
-	int error = 0;
-
-	*p7_out = NULL;
-	*md_out = NULL;
-	if (k->sig_len > KMOD_MAX_SIG) {
-		return sp_err_set(j->ctx, SP_ELIMIT,
-		    "'%s': module signature of %u bytes is larger than the "
-		    "limit",
-		    j->fs.name, k->sig_len);
-	}
-	if ((der = malloc(k->sig_len)) == NULL)
-		return sp_err_set(j->ctx, SP_ENOMEM, "out of memory");
-	if ((error = cmp_read(j->ctx, &j->fs, k->sig_off, der, k->sig_len,
-	         "module signature")) < 0)
-		goto out;
-	p = der;
-	if ((p7 = d2i_PKCS7(NULL, &p, (long)k->sig_len)) == NULL ||
-	    !PKCS7_type_is_signed(p7) ||
-	    sk_PKCS7_SIGNER_INFO_num(PKCS7_get_signer_info(p7)) != 1) {
-		error = sp_err_set(j->ctx, SP_EPARSE,
-		    "'%s': malformed PKCS#7 module signature", j->fs.name);
-		goto out;
-	}
-	if ((size_t)(p - der) != k->sig_len &&
-	    (error = cmp_finding(j->ctx, &j->findings, CMP_FAIL,
-	         "module-signature-unaccounted",
-	         "%zu bytes after the PKCS#7 module signature are covered "
-	         "by no signature",
-	         k->sig_len - (size_t)(p - der))) < 0)
-		goto out;
-	si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0);
-	if (OBJ_obj2txt(mdname, sizeof(mdname), si->digest_alg->algorithm, 0) <=
-	        0 ||
-	    (*md_out = EVP_MD_fetch(sp_ctx_libctx(j->ctx), mdname, NULL)) ==
-	        NULL) {
-		error = sp_err_set(j->ctx, SP_EUNSUPPORTED,
-		    "'%s': unsupported module signature digest", j->fs.name);
-		goto out;
-	}
-	*p7_out = p7;
-	p7 = NULL;
-out:
-	ERR_clear_error();
-	PKCS7_free(p7);
-	free(der);
-	return error;
-}
-
 /* A certificate file, PEM or DER. */
 static int
 load_cert(sp_ctx *ctx, X509 **out, const char *path)
@@ -904,17 +846,18 @@ compare_elf(job *j)
 	elf_info es, eu;
 	kmod_sig ks, ku;
 	cmp_view vs, vu;
-	PKCS7 *p7 = NULL;
-	EVP_MD *md = NULL;
+	kmod_cms km;
 	X509 *cert = NULL;
 	const char *why = NULL;
+	char *subject = NULL;
 	bool sig_ok = false;
 	int error;
 	char hs[2 * 64 + 1], hu[2 * 64 + 1];
-	json_t *eo;
+	json_t *eo, *mo;
 
 	memset(&es, 0, sizeof(es));
 	memset(&eu, 0, sizeof(eu));
+	memset(&km, 0, sizeof(km));
 	j->res->sum.method = "elf";
 	if ((error = kmod_parse(j->ctx, &ks, &j->fs)) < 0 ||
 	    (error = kmod_parse(j->ctx, &ku, &j->fu)) < 0)
@@ -933,14 +876,15 @@ compare_elf(job *j)
 		if ((error = cmp_region_add(j->ctx, &j->rs_s, ks.sig_off,
 		         j->fs.size - ks.sig_off, CMP_RK_SIGNATURE,
 		         "module signature")) < 0 ||
-		    (error = kmod_load(j, &ks, &p7, &md)) < 0)
+		    (error = kmod_cms_load(
+		         j->ctx, &km, &j->fs, &ks, &j->findings)) < 0)
 			goto out;
 		if (j->opts->signer_cert_path != NULL &&
 		    (error = load_cert(
 		         j->ctx, &cert, j->opts->signer_cert_path)) < 0)
 			goto out;
 		if ((j->h.extra_u = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestInit_ex(j->h.extra_u, md, NULL) != 1 ||
+		    EVP_DigestInit_ex(j->h.extra_u, km.md, NULL) != 1 ||
 		    (j->h.view[1] = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(j->h.view[1], EVP_sha256(), NULL) != 1) {
 			error = sp_err_set(j->ctx, SP_ENOMEM, "out of memory");
@@ -961,14 +905,13 @@ compare_elf(job *j)
 	if (ks.present) {
 		uint8_t dg[EVP_MAX_MD_SIZE];
 		unsigned dl = 0;
-		PKCS7_SIGNER_INFO *si =
-		    sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0);
 
 		if (EVP_DigestFinal_ex(j->h.extra_u, dg, &dl) != 1) {
 			error = sp_err_set(j->ctx, SP_ERROR, "digest failed");
 			goto out;
 		}
-		error = cmp_verify_signer(j->ctx, p7, si, cert, dg, dl, &why);
+		error =
+		    kmod_cms_verify(j->ctx, &km, cert, dg, dl, &why, &subject);
 		if (error < 0 && error != SP_EVERIFY)
 			goto out;
 		error = 0;
@@ -977,16 +920,25 @@ compare_elf(job *j)
 		    (error = cmp_finding(j->ctx, &j->findings, CMP_FAIL,
 		         "module-signature",
 		         "the module signature does not verify over the "
-		         "rebuilt module: %s",
-		         why)) < 0)
+		         "rebuilt module: %s%s%s%s",
+		         why,
+		         km.by_key_id ? " (signer: subjectKeyIdentifier " : "",
+		         km.by_key_id ? km.key_id : "",
+		         km.by_key_id ? ")" : "")) < 0)
 			goto out;
-		if ((error = set_new(j->ctx, j->res->doc, "module_signature",
-		         json_pack("{s:I, s:I, s:s, s:b, s:o}", "offset",
-		             (json_int_t)ks.sig_off, "length",
-		             (json_int_t)ks.sig_len, "digest_algorithm",
-		             OBJ_nid2ln(EVP_MD_get_type(md)),
-		             "valid_over_rebuilt", sig_ok, "error",
-		             strj(why)))) < 0)
+		mo = json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:b, "
+		               "s:b, s:o}",
+		    "offset", (json_int_t)ks.sig_off, "length",
+		    (json_int_t)ks.sig_len, "digest_algorithm",
+		    OBJ_nid2ln(EVP_MD_get_type(km.md)), "signer_id",
+		    km.by_key_id ? "subject_key_identifier"
+		                 : "issuer_and_serial",
+		    "key_id", strj(km.key_id), "issuer", strj(km.issuer),
+		    "serial", strj(km.serial), "signer", strj(subject),
+		    "signed_attributes", km.signed_attrs, "valid_over_rebuilt",
+		    sig_ok, "error", strj(why));
+		if ((error = set_new(
+		         j->ctx, j->res->doc, "module_signature", mo)) < 0)
 			goto out;
 		j->nsig = 1;
 		j->nsig_ok = sig_ok ? 1 : 0;
@@ -1038,8 +990,8 @@ compare_elf(job *j)
 	}
 out:
 	X509_free(cert);
-	PKCS7_free(p7);
-	EVP_MD_free(md);
+	free(subject);
+	kmod_cms_dispose(&km);
 	elf_dispose(&es);
 	elf_dispose(&eu);
 	return error;

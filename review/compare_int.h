@@ -297,6 +297,43 @@ typedef struct kmod_sig {
 /** Detect and check the module signature trailer (SP_EPARSE if bogus). */
 int kmod_parse(sp_ctx *ctx, kmod_sig *k, const cmp_file *f);
 
+/** Largest module signature read (the PKCS#7 of a trailer). */
+#define KMOD_MAX_SIG ((uint32_t)1 << 20)
+
+/* A parsed module signature (compare_kmod.c). */
+typedef struct kmod_cms {
+	struct CMS_ContentInfo_st *cms;
+	struct CMS_SignerInfo_st *si; /* the only SignerInfo, borrowed */
+	EVP_MD *md;                   /* its digest algorithm */
+	bool by_key_id;    /* SignerIdentifier: subjectKeyIdentifier */
+	char *key_id;      /* hex, when by_key_id */
+	char *issuer;      /* clean text, issuerAndSerialNumber form */
+	char *serial;      /* hex, issuerAndSerialNumber form */
+	bool signed_attrs; /* signed attributes present */
+	size_t der_len;    /* length of the DER structure */
+} kmod_cms;
+
+/**
+ * Read and parse the PKCS#7 of trailer @p k of @p f (either
+ * SignerIdentifier form). Structural faults fail (SP_EPARSE, SP_ELIMIT,
+ * SP_EUNSUPPORTED for an unknown digest); bytes after the DER, embedded
+ * content and a content type other than data are fail findings.
+ */
+int kmod_cms_load(sp_ctx *ctx, kmod_cms *m, const cmp_file *f,
+    const kmod_sig *k, cmp_findings *fs);
+void kmod_cms_dispose(kmod_cms *m);
+/**
+ * Verify the signature over content whose digest (with m->md) is
+ * @p content_digest. The signer certificate is the one of the signature,
+ * else @p extra_cert, matching the SignerIdentifier (issuer and serial, or
+ * subjectKeyIdentifier). Returns 0 when valid, else SP_EVERIFY with *why
+ * set (static text); *subject receives the clean subject of the
+ * certificate used (malloc'd) or NULL.
+ */
+int kmod_cms_verify(sp_ctx *ctx, kmod_cms *m, struct x509_st *extra_cert,
+    const uint8_t *content_digest, size_t digest_len, const char **why,
+    char **subject);
+
 /* ---- signature helpers (compare_sig.c) ------------------------------------
  */
 
@@ -314,6 +351,10 @@ struct x509_st;
 int cmp_verify_signer(sp_ctx *ctx, struct pkcs7_st *p7,
     struct pkcs7_signer_info_st *si, struct x509_st *extra_cert,
     const uint8_t *content_digest, size_t digest_len, const char **why);
+
+/** Clean one-line text of an X509_NAME (malloc'd), or NULL. */
+struct X509_name_st;
+char *cmp_name_text(const struct X509_name_st *n);
 
 /** RFC 3339 text of an ASN1_TIME, into out[SP_TIME_STR_LEN]. */
 int cmp_asn1_time(char *out, const void *asn1_time);

@@ -140,13 +140,28 @@ sp_compare_result_text(sp_ctx *ctx, sp_buf *b, const sp_compare_result *res)
 		        ? js(v, "rebuilt_build_id")
 		        : "(none)"));
 	}
-	if ((v = json_object_get(doc, "module_signature")) != NULL)
+	if ((v = json_object_get(doc, "module_signature")) != NULL) {
 		PUT(sp_buf_printf(b,
 		    "module signature: %lld bytes at offset %lld, %s, %s\n",
 		    ji(v, "length"), ji(v, "offset"), js(v, "digest_algorithm"),
 		    jb(v, "valid_over_rebuilt")
 		        ? "verifies over the rebuilt module"
 		        : "DOES NOT VERIFY over the rebuilt module"));
+		if (strcmp(js(v, "signer_id"), "subject_key_identifier") == 0)
+			PUT(sp_buf_printf(b,
+			    "           signer identified by "
+			    "subjectKeyIdentifier %s\n",
+			    js(v, "key_id")));
+		else if (js(v, "issuer")[0])
+			PUT(sp_buf_printf(b,
+			    "           signer identified by issuer %s, serial "
+			    "%s\n",
+			    js(v, "issuer"), js(v, "serial")));
+		if (js(v, "signer")[0])
+			PUT(sp_buf_printf(b,
+			    "           signer certificate %s\n",
+			    js(v, "signer")));
+	}
 	v = json_object_get(doc, "ranges");
 	if (ji(doc, "ranges_total") > 0) {
 		PUT(sp_buf_printf(b,
@@ -257,6 +272,23 @@ sp_compare_result_html(sp_ctx *ctx, sp_buf *b, const sp_compare_result *res)
 	}
 	if ((v = json_object_get(doc, "normalized")) != NULL)
 		PUT(row(b, "normalized rebuilt sha256", js(v, "sha256")));
+	if ((v = json_object_get(doc, "module_signature")) != NULL) {
+		PUT(row(b, "module signature",
+		    jb(v, "valid_over_rebuilt")
+		        ? "verifies over the rebuilt module"
+		        : "DOES NOT VERIFY over the rebuilt module"));
+		if (js(v, "error")[0])
+			PUT(row(b, "", js(v, "error")));
+		if (strcmp(js(v, "signer_id"), "subject_key_identifier") == 0)
+			PUT(row(
+			    b, "signer subjectKeyIdentifier", js(v, "key_id")));
+		else if (js(v, "issuer")[0]) {
+			PUT(row(b, "signer issuer", js(v, "issuer")));
+			PUT(row(b, "signer serial", js(v, "serial")));
+		}
+		if (js(v, "signer")[0])
+			PUT(row(b, "signer certificate", js(v, "signer")));
+	}
 	PUT(sp_buf_puts(b, "</table>\n"));
 	v = json_object_get(doc, "signatures");
 	if (json_array_size(v) > 0) {

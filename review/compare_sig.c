@@ -1,10 +1,12 @@
 /*
- * PKCS#7 SignerInfo verification shared by Authenticode (pe.c) and kernel
- * module signatures (elf.c): the messageDigest attribute against a content
- * digest, and the signature against the signer certificate's public key.
+ * PKCS#7 SignerInfo verification for Authenticode (pe.c): the
+ * messageDigest attribute against a content digest, and the signature
+ * against the signer certificate's public key; and the text of a
+ * certificate name. Kernel module signatures: compare_kmod.c.
  * Certificate chains are not checked here (no trust decision).
  */
 #include <openssl/asn1.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -15,6 +17,27 @@
 #include "compare_int.h"
 
 #include "banned.h"
+
+char *
+cmp_name_text(const X509_NAME *n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data = NULL, *out = NULL;
+	long len;
+
+	if (b == NULL)
+		return NULL;
+	/* UTF-8, no RFC 2253 escaping: cmp_clean escapes what matters. */
+	if (X509_NAME_print_ex(b, n, 0,
+	        XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
+	            ASN1_STRFLGS_UTF8_CONVERT) >= 0) {
+		len = BIO_get_mem_data(b, &data);
+		if (len >= 0)
+			out = cmp_clean(data, (size_t)len, 1024);
+	}
+	BIO_free(b);
+	return out;
+}
 
 static X509 *
 signer_cert(PKCS7 *p7, PKCS7_SIGNER_INFO *si, X509 *extra)

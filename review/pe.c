@@ -322,27 +322,6 @@ pe_sig_dispose(pe_sig *s)
 }
 
 static char *
-name_text(const X509_NAME *n)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data = NULL, *out = NULL;
-	long len;
-
-	if (b == NULL)
-		return NULL;
-	/* UTF-8, no RFC 2253 escaping: cmp_clean escapes what matters. */
-	if (X509_NAME_print_ex(b, n, 0,
-	        XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
-	            ASN1_STRFLGS_UTF8_CONVERT) >= 0) {
-		len = BIO_get_mem_data(b, &data);
-		if (len >= 0)
-			out = cmp_clean(data, (size_t)len, 1024);
-	}
-	BIO_free(b);
-	return out;
-}
-
-static char *
 time_text(const ASN1_TYPE *t)
 {
 	char buf[SP_TIME_STR_LEN];
@@ -520,8 +499,8 @@ pe_parse_pkcs7(sp_ctx *ctx, const uint8_t *der, size_t len, unsigned entry,
 		BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
 		char *hex = bn ? BN_bn2hex(bn) : NULL;
 
-		s->subject = name_text(X509_get_subject_name(cert));
-		s->issuer = name_text(X509_get_issuer_name(cert));
+		s->subject = cmp_name_text(X509_get_subject_name(cert));
+		s->issuer = cmp_name_text(X509_get_issuer_name(cert));
 		s->serial = hex ? strdup(hex) : NULL;
 		OPENSSL_free(hex);
 		BN_free(bn);

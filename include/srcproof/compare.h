@@ -87,7 +87,8 @@ typedef struct sp_compare_options {
 	/**
 	 * Certificate (PEM or DER) of the key that signed a kernel module,
 	 * for module signatures made without certificates (sign-file does
-	 * so). It MUST match the SignerInfo's issuer and serial. NULL: only
+	 * so). It MUST match the SignerInfo's signer identifier: issuer and
+	 * serial, or subjectKeyIdentifier (sign-file -k). NULL: only
 	 * certificates inside the signature are used.
 	 */
 	const char *signer_cert_path;

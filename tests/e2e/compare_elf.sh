@@ -44,6 +44,61 @@ expect_rc 1 sp compare -q "$F/mod.signed.ko" "$F/mod2.ko"
 # Rebuilt file signed too: its trailer is stripped.
 expect_rc 0 sp compare -q "$F/mod.signed.ko" "$F/mod.attr.ko"
 
+# sign-file -k: the SignerInfo names its signer by subjectKeyIdentifier.
+skid=$(openssl x509 -in "$F/mod.pem" -noout -ext subjectKeyIdentifier |
+	sed -n 's/^ *//; 2p' | tr -d ':' | tr 'A-F' 'a-f')
+[ ${#skid} = 40 ] || fail "no subjectKeyIdentifier in the fixture certificate"
+expect_rc 0 sp compare --json --signer-cert "$F/mod.pem" "$F/mod.skid.ko" "$F/mod.ko"
+jq -e --arg k "$skid" '.verdict == "IDENTICAL_MODULO_SIGNATURE"
+  and .method == "elf-module-signature" and .module_signature.valid_over_rebuilt
+  and .module_signature.signer_id == "subject_key_identifier"
+  and .module_signature.key_id == $k and .module_signature.issuer == null
+  and .module_signature.signer == "CN=srcproof test module key"
+  and (.module_signature.signed_attributes | not)
+  and .module_signature.length == (.shipped.size - .rebuilt.size - 40)
+  and .normalized.sha256 == .rebuilt.sha256 and .signatures == []
+  and (.findings | map(select(.severity == "fail")) == [])' "$T/out" >/dev/null ||
+	fail "SKID-signed module not matched"
+expect_rc 0 sp compare --signer-cert "$F/mod.pem" "$F/mod.skid.ko" "$F/mod.ko"
+expect_grep "signer identified by subjectKeyIdentifier $skid" "$T/out"
+# The issuer/serial form says so.
+expect_rc 0 sp compare --json "$F/mod.signed.ko" "$F/mod.ko"
+jq -e '.module_signature.signer_id == "issuer_and_serial"
+  and .module_signature.key_id == null
+  and .module_signature.issuer == "CN=srcproof test module key"
+  and (.module_signature.serial | test("^[0-9A-F]+$"))' "$T/out" >/dev/null ||
+	fail "issuer and serial not reported"
+# Without the certificate the SKID signature cannot be checked: no match.
+expect_rc 1 sp compare --json "$F/mod.skid.ko" "$F/mod.ko"
+jq -e '.verdict == "DIFFERENT" and (.module_signature.valid_over_rebuilt | not)
+  and .module_signature.error == "signer certificate not in the signature"
+  and any(.findings[]; .code == "module-signature" and .severity == "fail"
+    and (.message | contains("subjectKeyIdentifier")))' "$T/out" >/dev/null ||
+	fail "SKID signature without certificate accepted"
+# Another key's certificate with the same names: not the signer.
+expect_rc 1 sp compare --signer-cert "$F/other.pem" "$F/mod.skid.ko" "$F/mod.ko"
+expect_grep 'neither in the signature nor the given one' "$T/out"
+expect_grep '^verdict +DIFFERENT' "$T/out"
+# Certificate inside the signature, found by its subjectKeyIdentifier.
+expect_rc 0 sp compare -q "$F/mod.skid.certs.ko" "$F/mod.ko"
+[ "$(cat "$T/out")" = IDENTICAL_MODULO_SIGNATURE ] || fail "SKID with certificate"
+# Signed attributes with SKID.
+expect_rc 0 sp compare --json "$F/mod.skid.attr.ko" "$F/mod.ko"
+jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE" and .module_signature.signed_attributes
+  and .module_signature.signer_id == "subject_key_identifier"' "$T/out" >/dev/null ||
+	fail "SKID with signed attributes not matched"
+# A SKID signature made over different bytes is not a match.
+expect_rc 1 sp compare --signer-cert "$F/mod.pem" "$F/mod.skid.badsig.ko" "$F/mod.ko"
+expect_grep '^verdict +DIFFERENT' "$T/out"
+expect_grep 'signature over the content does not verify' "$T/out"
+expect_rc 1 sp compare "$F/mod.skid.attr.badsig.ko" "$F/mod.ko"
+expect_grep 'messageDigest attribute does not match' "$T/out"
+# The rebuilt module differs: the trailer is still read, the verdict is DIFFERENT.
+expect_rc 1 sp compare --json --signer-cert "$F/mod.pem" "$F/mod.skid.ko" "$F/mod2.ko"
+jq -e '.verdict == "DIFFERENT" and .ranges_total > 0
+  and (.module_signature.valid_over_rebuilt | not)' "$T/out" >/dev/null ||
+	fail "SKID module against another module"
+
 # Malformed: ERROR, exit 3.
 bad() {
 	expect_rc 3 sp compare "$F/$1" "$F/$2"

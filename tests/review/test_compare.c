@@ -4,6 +4,10 @@
  * trailers, region maps, logical views, Authenticode hashing by pieces,
  * the PE checksum, and sp_compare_files on generated files.
  */
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -620,6 +624,235 @@ test_review_kmod__trailer(void **state)
 	assert_false(k.present);
 }
 
+/* A throw-away P-256 key and self-signed certificate with a
+ * subjectKeyIdentifier. */
+static void
+make_signer(EVP_PKEY **pk, X509 **cert, const char *cn)
+{
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	X509_NAME *name;
+
+	*pk = EVP_EC_gen("P-256");
+	assert_non_null(*pk);
+	*cert = X509_new();
+	assert_non_null(*cert);
+	assert_int_equal(X509_set_version(*cert, 2), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(*cert), 7), 1);
+	name = X509_get_subject_name(*cert);
+	assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	                     (const unsigned char *)cn, -1, -1, 0),
+	    1);
+	assert_int_equal(X509_set_issuer_name(*cert, name), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(*cert), 0));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(*cert), 86400));
+	assert_int_equal(X509_set_pubkey(*cert, *pk), 1);
+	X509V3_set_ctx(&v3, *cert, *cert, NULL, NULL, 0);
+	ext =
+	    X509V3_EXT_conf_nid(NULL, &v3, NID_subject_key_identifier, "hash");
+	assert_non_null(ext);
+	assert_int_equal(X509_add_ext(*cert, ext, -1), 1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(*cert, *pk, EVP_sha256()) > 0);
+}
+
+/* module || CMS over @p over (flags) || record || marker, into b. */
+#define SIGN_FILE (CMS_DETACHED | CMS_NOCERTS | CMS_NOATTR)
+static size_t
+signed_module(uint8_t *b, size_t cap, const uint8_t *mod, size_t modlen,
+    const uint8_t *over, size_t overlen, EVP_PKEY *pk, X509 *cert,
+    unsigned flags)
+{
+	BIO *in = BIO_new_mem_buf(over, (int)overlen);
+	CMS_ContentInfo *cms;
+	unsigned char *der = NULL;
+	int n;
+
+	assert_non_null(in);
+	cms = CMS_sign(cert, pk, NULL, in, flags | CMS_BINARY | CMS_NOSMIMECAP);
+	assert_non_null(cms);
+	n = i2d_CMS_ContentInfo(cms, &der);
+	assert_true(n > 0 && modlen + (size_t)n + 40 <= cap);
+	memcpy(b, mod, modlen);
+	memcpy(b + modlen, der, (size_t)n);
+	memset(b + modlen + n, 0, 12);
+	b[modlen + n + 2] = 2;
+	b[modlen + n + 8] = (uint8_t)(n >> 24);
+	b[modlen + n + 9] = (uint8_t)(n >> 16);
+	b[modlen + n + 10] = (uint8_t)(n >> 8);
+	b[modlen + n + 11] = (uint8_t)n;
+	memcpy(b + modlen + n + 12, KMOD_MARKER, KMOD_MARKER_LEN);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return modlen + (size_t)n + 40;
+}
+
+static void
+sha256_of(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	unsigned l = 0;
+
+	assert_int_equal(EVP_Digest(p, n, out, &l, EVP_sha256(), NULL), 1);
+}
+
+/* Load the trailer of b[0..n) and verify it over @p content. */
+static int
+kmod_check(const uint8_t *b, size_t n, const uint8_t *content,
+    size_t contentlen, X509 *extra, kmod_cms *m, const char **why,
+    size_t *nfail)
+{
+	cmp_file f;
+	kmod_sig k;
+	cmp_findings fs = {NULL, 0};
+	uint8_t dg[32];
+	char *subject = NULL;
+	int error;
+
+	cmp_file_mem(&f, "m.ko", b, n);
+	assert_int_equal(kmod_parse(ctx, &k, &f), 0);
+	assert_true(k.present);
+	if ((error = kmod_cms_load(ctx, m, &f, &k, &fs)) < 0) {
+		json_decref(fs.list);
+		return error;
+	}
+	*nfail = fs.nfail;
+	json_decref(fs.list);
+	sha256_of(content, contentlen, dg);
+	error = kmod_cms_verify(ctx, m, extra, dg, sizeof(dg), why, &subject);
+	if (error == 0)
+		assert_string_equal(subject, "CN=module key");
+	free(subject);
+	return error;
+}
+
+static void
+test_review_kmod__signer_by_key_id(void **state)
+{
+	static uint8_t b[8192];
+	uint8_t mod[600], other[600];
+	EVP_PKEY *pk, *pk2;
+	X509 *cert, *cert2;
+	kmod_cms m;
+	const char *why = NULL;
+	const ASN1_OCTET_STRING *skid;
+	char skid_hex[2 * 64 + 1];
+	size_t n, nfail = 99, i;
+	uint32_t siglen;
+
+	(void)state;
+	for (i = 0; i < sizeof(mod); i++)
+		mod[i] = other[i] = (uint8_t)(i * 31);
+	other[300] ^= 1;
+	make_signer(&pk, &cert, "module key");
+	make_signer(&pk2, &cert2, "module key"); /* same names, other key */
+	skid = X509_get0_subject_key_id(cert);
+	assert_non_null(skid);
+	sp_hex_encode(skid_hex, skid->data, (size_t)skid->length);
+
+	/* sign-file -k: keyid, no certificate, no signed attributes. */
+	n = signed_module(b, sizeof(b), mod, sizeof(mod), mod, sizeof(mod), pk,
+	    cert, CMS_USE_KEYID | SIGN_FILE);
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), NULL, &m, &why, &nfail),
+	    SP_EVERIFY);
+	assert_true(m.by_key_id);
+	assert_string_equal(m.key_id, skid_hex);
+	assert_null(m.issuer);
+	assert_false(m.signed_attrs);
+	assert_int_equal(nfail, 0);
+	assert_string_equal(why, "signer certificate not in the signature");
+	kmod_cms_dispose(&m);
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), cert, &m, &why, &nfail), 0);
+	assert_null(why);
+	kmod_cms_dispose(&m);
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), cert2, &m, &why, &nfail),
+	    SP_EVERIFY);
+	assert_string_equal(why,
+	    "signer certificate neither in the signature nor the given one");
+	kmod_cms_dispose(&m);
+	/* Other content: the signature does not verify. */
+	assert_int_equal(
+	    kmod_check(b, n, other, sizeof(other), cert, &m, &why, &nfail),
+	    SP_EVERIFY);
+	assert_string_equal(why, "signature over the content does not verify");
+	kmod_cms_dispose(&m);
+
+	/* keyid with signed attributes and the certificate inside. */
+	n = signed_module(b, sizeof(b), mod, sizeof(mod), mod, sizeof(mod), pk,
+	    cert, CMS_USE_KEYID | CMS_DETACHED);
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), NULL, &m, &why, &nfail), 0);
+	assert_true(m.by_key_id);
+	assert_true(m.signed_attrs);
+	kmod_cms_dispose(&m);
+	assert_int_equal(
+	    kmod_check(b, n, other, sizeof(other), NULL, &m, &why, &nfail),
+	    SP_EVERIFY);
+	assert_string_equal(
+	    why, "messageDigest attribute does not match the signed content");
+	kmod_cms_dispose(&m);
+	/* Signed over other bytes, checked over the module. */
+	n = signed_module(b, sizeof(b), mod, sizeof(mod), other, sizeof(other),
+	    pk, cert, CMS_USE_KEYID | SIGN_FILE);
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), cert, &m, &why, &nfail),
+	    SP_EVERIFY);
+	kmod_cms_dispose(&m);
+
+	/* issuerAndSerialNumber form. */
+	n = signed_module(b, sizeof(b), mod, sizeof(mod), mod, sizeof(mod), pk,
+	    cert, SIGN_FILE);
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), cert, &m, &why, &nfail), 0);
+	assert_false(m.by_key_id);
+	assert_null(m.key_id);
+	assert_string_equal(m.issuer, "CN=module key");
+	assert_string_equal(m.serial, "07");
+	kmod_cms_dispose(&m);
+	/* The other key's certificate has the same issuer and serial: the
+	 * signature still does not verify with its key. */
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), cert2, &m, &why, &nfail),
+	    SP_EVERIFY);
+	assert_string_equal(why, "signature over the content does not verify");
+	kmod_cms_dispose(&m);
+
+	/* Bytes after the DER inside sig_len: a fail finding. */
+	memmove(b + n - 40 + 4, b + n - 40, 40);
+	memset(b + n - 40, 0, 4);
+	n += 4;
+	siglen = cmp_be32(b + n - 32) + 4;
+	b[n - 32] = (uint8_t)(siglen >> 24);
+	b[n - 31] = (uint8_t)(siglen >> 16);
+	b[n - 30] = (uint8_t)(siglen >> 8);
+	b[n - 29] = (uint8_t)siglen;
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), cert, &m, &why, &nfail), 0);
+	assert_int_equal(nfail, 1);
+	kmod_cms_dispose(&m);
+	/* Content embedded in the signature: a fail finding. */
+	n = signed_module(b, sizeof(b), mod, sizeof(mod), mod, sizeof(mod), pk,
+	    cert, CMS_USE_KEYID | CMS_NOCERTS | CMS_NOATTR);
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), cert, &m, &why, &nfail), 0);
+	assert_int_equal(nfail, 1);
+	kmod_cms_dispose(&m);
+
+	/* Garbage instead of DER: a parse error. */
+	memset(b + sizeof(mod), 0x30, 16);
+	assert_int_equal(
+	    kmod_check(b, n, mod, sizeof(mod), cert, &m, &why, &nfail),
+	    SP_EPARSE);
+	assert_null(m.cms);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_free(pk2);
+	X509_free(cert);
+	X509_free(cert2);
+}
+
 /* ---- regions and views
  * ------------------------------------------------------- */
 
@@ -853,6 +1086,7 @@ main(void)
 	    cmocka_unit_test(test_review_elf__all_classes_and_byte_orders),
 	    cmocka_unit_test(test_review_elf__refuses_bogus_offsets),
 	    cmocka_unit_test(test_review_kmod__trailer),
+	    cmocka_unit_test(test_review_kmod__signer_by_key_id),
 	    cmocka_unit_test(test_review_regions__most_specific_wins),
 	    cmocka_unit_test(test_review_view__pad_tail_patches),
 	    cmocka_unit_test(test_review_compare__bytes_ranges_and_cap),
