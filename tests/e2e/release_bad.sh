@@ -37,7 +37,8 @@ LOG0=$(log_state)
 # then check that nothing was published nor left behind.
 refused() {
 	local cfg=$1 rc=$2 msg=$3
-	expect_rc "$rc" sp release --config "$cfg" -o out/x
+	shift 3
+	expect_rc "$rc" sp release --config "$cfg" -o out/x "$@"
 	expect_grep "$msg" "$T/err"
 	[ ! -e out/x ] || fail "$cfg: out/x exists"
 	[ -z "$(ls out)" ] || fail "$cfg: left in out: $(ls out)"
@@ -112,10 +113,14 @@ expect_grep "the parent of output directory 'nodir/x' is not a directory" "$T/er
 [ "$(log_state)" = "$LOG0" ] || fail "a refused release changed the log"
 
 # ---- after the append: nothing published, the entry stays ----
-SRCPROOF_TEST_RELEASE_FAIL=repack refused base.json 3 "release step 'repack' failed"
+# Signing times one second apart, whatever the clock does.
+now=$(date +%s)
+SRCPROOF_TEST_RELEASE_FAIL=repack refused base.json 3 "release step 'repack' failed" \
+	--time "@$now"
 expect_grep 'hint: the signed manifest \(sha256 [0-9a-f]{64}, signed .*\) is already entry 0 of the log' "$T/err"
 [ "$(log_state)" != "$LOG0" ] || fail "the log did not grow"
-# A new run publishes, with a new entry for the same manifest.
-expect_rc 0 sp release --config base.json -o out/x
+# A new run publishes, with a new entry for a new signature of the same
+# manifest.
+expect_rc 0 sp release --config base.json -o out/x --time "@$((now + 1))"
 expect_grep '^  log         manifest.tlog-proof  entry 1 of example.com/log \(tree size 2\)$' "$T/out"
 echo "release_bad: ok"

@@ -98,10 +98,14 @@ expect_rc 0 sp log verify out/1.1/manifest.tlog-proof --log-key log/log.vkey \
 	--witness w1.vkey --witness w2.vkey --quorum 2
 
 # ---- refusals: nothing published; the entry stays in the log ----
+# Each run signs at its own second: the log holds a statement only once,
+# and a run at the same second as the last would prove its entry instead.
+tick=$(($(date +%s) - 1000))
 refused() {
 	local cfg=$1 rc=$2 msg=$3 before
 	before=$(log_size)
-	expect_rc "$rc" sp release --config "$cfg" -o out/x
+	tick=$((tick + 1))
+	expect_rc "$rc" sp release --config "$cfg" -o out/x --time "@$tick"
 	expect_grep "$msg" "$T/err"
 	[ ! -e out/x ] || fail "$cfg: out/x exists"
 	[ "$(ls out | tr '\n' ' ')" = "1.0 1.1 " ] || fail "$cfg: left in out: $(ls out)"
