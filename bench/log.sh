@@ -107,12 +107,15 @@ rate=$(awk -v n="$N" -v t="$total_ns" 'BEGIN {printf "%d", n * 1e9 / t}')
 echo "appends: $N entries in $(ms $total_ns) ms of 'log append' = $rate entries/s" \
 	"(batches of $BATCH; each batch one durable append)"
 
-# One release at a time: a single entry per append (lock, edge tiles,
-# checkpoint signature, fsync of every file).
-sh "$here/tests/fixtures/tlog_entries.sh" "$N" 1 bench >one
+# One release at a time: a single entry per append (lock, duplicate check,
+# edge tiles, checkpoint signature, fsync of every file). Each one is new:
+# the log refuses an entry it already holds.
+for i in $(seq 20); do
+	sh "$here/tests/fixtures/tlog_entries.sh" $((N + i)) 1 bench >"one.$i"
+done
 t0=$(now_ns)
 for i in $(seq 20); do
-	"$SP" log append L --entries one -q
+	"$SP" log append L --entries "one.$i" -q
 done
 t1=$(now_ns)
 echo "single appends: $(ms $(((t1 - t0) / 20))) ms each (20 appends of one entry)"

@@ -37,6 +37,9 @@ enum {
 	OPT_NAME,
 	OPT_TIME,
 	OPT_COSIGNATURE,
+	OPT_ALLOW_DUPLICATE,
+	OPT_POLICY,
+	OPT_AT,
 };
 
 /* ---- helpers ----------------------------------------------------------------
@@ -247,19 +250,23 @@ out:
 
 static const char append_usage[] =
     "usage: srcproof log append DIR FILE... [--entries BUNDLE] [--key KEY]\n"
-    "                           [--passphrase-fd N] [--json] [-q]\n"
+    "                           [--allow-duplicate] [--passphrase-fd N]\n"
+    "                           [--json] [-q]\n"
     "\n"
     "Append the signed manifests FILE... (DSSE envelopes made by 'srcproof\n"
     "sign') to the log in DIR, in one atomic step: the entry of each is the\n"
     "statement's SHA-256 and the manifest's digest, product, release and\n"
     "kind. Tiles and entry bundles are written first, the new signed\n"
     "checkpoint last; a lock keeps appenders apart. An entry is reported\n"
-    "only once it is durable.\n"
+    "only once it is durable. An entry already in the log (the same signed\n"
+    "manifest appended again), or given twice, refuses the whole append\n"
+    "(exit 1, naming its index; the log is unchanged).\n"
     "\n"
     "options:\n"
     "  --entries BUNDLE    also append the entries of BUNDLE, a file of\n"
     "                      big-endian uint16 length-prefixed entries (the\n"
     "                      C2SP entry bundle encoding), for bulk imports\n"
+    "  --allow-duplicate   append entries already in the log anyway\n"
     "  --key KEY           the log key, if not the one given to 'log init'\n"
     "  --passphrase-fd N   read the key's passphrase from descriptor N\n"
     "  --json              one JSON document on stdout\n"
@@ -318,6 +325,43 @@ bad:
 	return -1;
 }
 
+/* Name entry @p i of an append: its FILE, or its place in the bundle. */
+static void
+source_name(char *out, size_t size, size_t i, char **files, size_t nfiles,
+    const char *bundle_path)
+{
+	if (i < nfiles)
+		snprintf(out, size, "'%s'", files[i]);
+	else
+		snprintf(
+		    out, size, "entry %zu of '%s'", i - nfiles, bundle_path);
+}
+
+/* An append refused because an entry is already in the log: exit 1. */
+static int
+duplicate_error(const sp_tlog_duplicate *dup, char **files, size_t nfiles,
+    const char *bundle_path)
+{
+	char what[1024], other[1024];
+
+	source_name(what, sizeof(what), dup->entry, files, nfiles, bundle_path);
+	if (dup->in_batch) {
+		source_name(other, sizeof(other), (size_t)dup->index, files,
+		    nfiles, bundle_path);
+		if (strcmp(what, other) == 0)
+			cli_error("%s is given twice", what);
+		else
+			cli_error("%s is the same entry as %s: given twice",
+			    what, other);
+	} else {
+		cli_error("%s is already in the log at index %" PRIu64, what,
+		    dup->index);
+	}
+	cli_hint("nothing was appended; to log the same bytes again, use "
+	         "--allow-duplicate");
+	return CLI_EXIT_FAIL;
+}
+
 static int
 log_append(int argc, char **argv, sp_ctx *ctx)
 {
@@ -325,10 +369,12 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 	    {"key", required_argument, NULL, OPT_KEY},
 	    {"entries", required_argument, NULL, OPT_ENTRIES},
 	    {"passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD},
+	    {"allow-duplicate", no_argument, NULL, OPT_ALLOW_DUPLICATE},
 	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	struct cli_secret secret = CLI_SECRET_INIT;
 	sp_tlog_append_opts opts = SP_TLOG_APPEND_OPTS_INIT;
+	sp_tlog_duplicate dup = {SIZE_MAX, false, 0};
 	struct crash crash = {0, 0};
 	const char *bundle_path = NULL, *dir, *env;
 	sp_buf *bufs = NULL, bundle = SP_BUF_INIT;
@@ -349,6 +395,9 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 			break;
 		case OPT_ENTRIES:
 			bundle_path = optarg;
+			break;
+		case OPT_ALLOW_DUPLICATE:
+			opts.allow_duplicate = true;
 			break;
 		case OPT_PASSPHRASE_FD:
 			if (cli_secret_parse_fd(&secret, "log append", optarg))
@@ -374,6 +423,7 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 		    MAX_FILES);
 	opts.passphrase = cli_secret_cb;
 	opts.passphrase_payload = &secret;
+	opts.duplicate = &dup;
 	if ((env = getenv("SRCPROOF_TEST_CRASH_AT")) != NULL) {
 		crash.at = strtoul(env, NULL, 10);
 		opts.step = crash_step;
@@ -412,7 +462,11 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 	for (i = 0; i < nb; i++)
 		data[nfiles + i] = bdata[i];
 	if (sp_tlog_append(ctx, dir, &opts, data, n, &first) < 0) {
-		rc = cli_fail(ctx);
+		if (sp_ctx_errcode(ctx) == SP_EEXISTS && dup.entry < n)
+			rc = duplicate_error(
+			    &dup, argv + optind, nfiles, bundle_path);
+		else
+			rc = cli_fail(ctx);
 		goto out;
 	}
 	if (common.json) {

@@ -392,6 +392,7 @@ log_append_prove(struct run *r)
 {
 	const sp_release_config *c = r->cfg;
 	sp_tlog_append_opts ao = SP_TLOG_APPEND_OPTS_INIT;
+	sp_tlog_duplicate dup = {SIZE_MAX, false, 0};
 	struct secret_tramp t = {r->o, &c->log_key};
 	sp_buf entry = SP_BUF_INIT, proof = SP_BUF_INIT;
 	sp_tlog_data d;
@@ -402,14 +403,23 @@ log_append_prove(struct run *r)
 	ao.keyspec = c->log_key.spec;
 	ao.passphrase = tramp;
 	ao.passphrase_payload = &t;
+	ao.duplicate = &dup;
 	sp_buf_init(&entry, SP_TLOG_MAX_ENTRY);
 	if ((error = sp_tlog_entry_from_envelope(r->ctx, &entry, r->sig)) < 0 ||
 	    (error = step(r, "log-append")) < 0)
 		goto out;
 	d.data = entry.ptr;
 	d.len = entry.size;
-	if ((error = sp_tlog_append(r->ctx, c->log_dir, &ao, &d, 1, &index)) <
-	    0)
+	error = sp_tlog_append(r->ctx, c->log_dir, &ao, &d, 1, &index);
+	if (error == SP_EEXISTS && dup.entry == 0 && !dup.in_batch) {
+		/* The same statement is already logged (a run that failed
+		 * after its append, re-run within the same second or with
+		 * the same --time): prove that entry, do not log it twice. */
+		sp_err_clear(r->ctx);
+		index = dup.index;
+		error = 0;
+	}
+	if (error < 0)
 		goto out;
 	r->res->logged = true;
 	r->res->log_index = index;
@@ -655,8 +665,9 @@ out:
 		sp_err_hint(ctx,
 		    "the signed manifest (sha256 %s, signed %s) is already "
 		    "entry %llu of the log in '%s'; nothing was published. "
-		    "Run the release again: it logs a new signature of the "
-		    "same manifest",
+		    "Run the release again: it signs and logs the same "
+		    "manifest anew (a statement already in the log, signed "
+		    "at the same time, is proven instead of logged twice)",
 		    r.res->manifest_sha256, when,
 		    (unsigned long long)r.res->log_index, cfg->log_dir);
 	}

@@ -40,8 +40,8 @@ join(sp_ctx *ctx, sp_buf *out, const char *dir, const char *rel)
 	return 0;
 }
 
-static int
-fsync_dir(sp_ctx *ctx, const char *path)
+int
+tlog_fsync_dir(sp_ctx *ctx, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), error = 0;
 
@@ -74,7 +74,7 @@ make_parents(sp_ctx *ctx, const char *dir, const char *rel)
 			char *slash = strrchr(path.ptr, '/');
 
 			*slash = '\0';
-			if ((error = fsync_dir(ctx, path.ptr)) < 0)
+			if ((error = tlog_fsync_dir(ctx, path.ptr)) < 0)
 				break;
 		} else if (errno != EEXIST) {
 			error = sp_err_set(ctx, SP_EIO,
@@ -765,6 +765,102 @@ remove_partials(struct appender *a)
 	sp_buf_dispose(&path);
 }
 
+/*
+ * Record the new entries in the entry index and, unless duplicates are
+ * allowed, refuse one whose bytes are already in the log (a candidate of
+ * the index confirmed by its level-0 tile hash) or earlier in @p entries.
+ * Nothing of the log is written yet.
+ */
+static int
+index_entries(struct appender *a, const sp_tlog_data *entries, size_t n,
+    bool allow, tlog_index **ixp)
+{
+	const sp_tlog_append_opts *o = a->opts;
+	sp_tlog_duplicate dup = {0, false, 0};
+	tlog_reader r;
+	tlog_index *ix = NULL;
+	const uint8_t(*hashes)[HASH_LEN];
+	uint8_t leaf[HASH_LEN], other[HASH_LEN];
+	bool found = false;
+	unsigned w;
+	size_t i;
+	int error;
+
+	*ixp = NULL;
+	if ((error = tlog_reader_init(a->ctx, &r, a->dir, a->start)) < 0)
+		return error;
+	error = tlog_index_open(a->ctx, &ix, a->dir, &r, n);
+	if (error == SP_ELIMIT && allow) {
+		/* Too large to index: nothing to check, nothing to keep. */
+		sp_err_clear(a->ctx);
+		error = 0;
+		goto out;
+	}
+	if (error == SP_ELIMIT)
+		sp_err_hint(a->ctx, "append with --allow-duplicate (no check)");
+	if (error < 0)
+		goto out;
+	for (i = 0; i < n && !found; i++) {
+		uint64_t pos = 0, cand;
+
+		if ((error = tlog_hash_leaf(
+		         &a->h, leaf, entries[i].data, entries[i].len)) < 0)
+			goto out;
+		while (!allow && !found &&
+		       tlog_index_next(ix, leaf, &pos, &cand)) {
+			if (cand < a->start) {
+				if ((error = tlog_reader_tile(&r, 0,
+				         cand / TILE_W, &hashes, &w)) < 0)
+					goto out;
+				found = cand % TILE_W < w &&
+				        memcmp(hashes[cand % TILE_W], leaf,
+				            HASH_LEN) == 0;
+				dup.index = cand;
+			} else if (cand - a->start < i) {
+				/* A record of this append (or a stale one of
+				 * an append that never committed). */
+				size_t j = (size_t)(cand - a->start);
+
+				if ((error = tlog_hash_leaf(&a->h, other,
+				         entries[j].data, entries[j].len)) < 0)
+					goto out;
+				found = memcmp(other, leaf, HASH_LEN) == 0;
+				dup.in_batch = found;
+				dup.index = j;
+			}
+		}
+		if (found) {
+			dup.entry = i;
+			break;
+		}
+		if ((error = tlog_index_add(ix, leaf, a->start + i)) < 0)
+			goto out;
+	}
+	if (found) {
+		if (o != NULL && o->version >= 2 && o->duplicate != NULL)
+			*o->duplicate = dup;
+		if (dup.in_batch)
+			error = sp_err_set(a->ctx, SP_EEXISTS,
+			    "entries %" PRIu64 " and %zu of this append are "
+			    "the same",
+			    dup.index, dup.entry);
+		else
+			error = sp_err_set(a->ctx, SP_EEXISTS,
+			    "entry %zu of this append is already in the log "
+			    "at index %" PRIu64,
+			    dup.entry, dup.index);
+		sp_err_hint(a->ctx, "the log is unchanged; to log the same "
+		                    "bytes again, use --allow-duplicate");
+		goto out;
+	}
+	*ixp = ix;
+	ix = NULL;
+out:
+	tlog_index_close(ix);
+	tlog_reader_dispose(&r);
+	return error;
+}
+
 int
 sp_tlog_append(sp_ctx *ctx, const char *dir, const sp_tlog_append_opts *opts,
     const sp_tlog_data *entries, size_t n, uint64_t *first)
@@ -777,6 +873,8 @@ sp_tlog_append(sp_ctx *ctx, const char *dir, const sp_tlog_append_opts *opts,
 	sp_buf body = SP_BUF_INIT, note = SP_BUF_INIT;
 	uint8_t root[HASH_LEN];
 	sp_tlog_entry parsed;
+	tlog_index *ix = NULL;
+	bool allow;
 	size_t i;
 	unsigned L;
 	int lockfd = -1, error;
@@ -786,8 +884,10 @@ sp_tlog_append(sp_ctx *ctx, const char *dir, const sp_tlog_append_opts *opts,
 	a.dir = dir;
 	a.opts = opts;
 	sp_buf_init(&a.bundle, BUNDLE_MAX);
-	if (opts != NULL && opts->version != SP_TLOG_APPEND_OPTS_VERSION)
+	if (opts != NULL && opts->version != 1 &&
+	    opts->version != SP_TLOG_APPEND_OPTS_VERSION)
 		return sp_err_set(ctx, SP_EINVALID, "unknown append options");
+	allow = opts != NULL && opts->version >= 2 && opts->allow_duplicate;
 	for (i = 0; i < n; i++) {
 		if (entries[i].len > SP_TLOG_MAX_ENTRY)
 			return sp_err_set(ctx, SP_EINVALID,
@@ -840,6 +940,8 @@ sp_tlog_append(sp_ctx *ctx, const char *dir, const sp_tlog_append_opts *opts,
 			*first = a.start;
 		goto out;
 	}
+	if ((error = index_entries(&a, entries, n, allow, &ix)) < 0)
+		goto out;
 	for (i = 0; i < n; i++) {
 		if ((error = push_entry(&a, entries[i].data, entries[i].len)) <
 		    0)
@@ -873,9 +975,15 @@ sp_tlog_append(sp_ctx *ctx, const char *dir, const sp_tlog_append_opts *opts,
 		goto out;
 	step(&a, "cleanup");
 	remove_partials(&a);
+	/* The entries are in: an index that cannot be written now catches
+	 * up from the tiles at the next append. */
+	step(&a, "index");
+	if (ix != NULL && tlog_index_commit(ix, a.size) < 0)
+		sp_err_clear(ctx);
 	if (first != NULL)
 		*first = a.start;
 out:
+	tlog_index_close(ix);
 	if (lockfd >= 0)
 		close(lockfd);
 	free(keypath);

@@ -171,6 +171,10 @@ int tlog_cosig_check(sp_ctx *ctx, const sp_tlog_checkpoint *cp,
 #define TLOG_VKEY "log.vkey"
 #define TLOG_CONFIG ".srcproof-log.json"
 #define TLOG_LOCK ".srcproof-log.lock"
+#define TLOG_INDEX ".srcproof-log.index"
+
+/** fsync a directory (after a rename or a new file in it). */
+int tlog_fsync_dir(sp_ctx *ctx, const char *path);
 
 /** Tile reader over a log directory at a given tree size. */
 typedef struct tlog_reader {
@@ -206,5 +210,36 @@ int tlog_read_tile_file(sp_ctx *ctx, sp_buf *out, const char *dir,
 
 /** Width of tile @p index at stored @p level for tree @p size (0: none). */
 unsigned tlog_tile_width(uint64_t size, int level, uint64_t index);
+
+/* ---- entry index (private cache, docs/spec/log.md section 3.5)
+ * ------------------------------------------------------
+ */
+
+/** The log's entry index: leaf hash -> entry index candidates. */
+typedef struct tlog_index tlog_index;
+
+/**
+ * Open the entry index of the log in @p dir (under the log's lock) at the
+ * tree size of @p r, a reader of that log: a missing, damaged, stale or
+ * too small index is rebuilt from the level-0 tiles, one that lags behind
+ * is brought up to date; there is then room for @p more records.
+ * @return 0, SP_ELIMIT (the log is too large to index), SP_EIO...
+ */
+int tlog_index_open(sp_ctx *ctx, tlog_index **out, const char *dir,
+    tlog_reader *r, uint64_t more);
+/** Record that entry @p index has leaf hash @p leaf (idempotent). */
+int tlog_index_add(
+    tlog_index *ix, const uint8_t leaf[HASH_LEN], uint64_t index);
+/**
+ * Next candidate index for @p leaf (*pos starts at 0): true with *index
+ * set, false at the end. A candidate MUST be confirmed against the log
+ * (records can be stale).
+ */
+bool tlog_index_next(const tlog_index *ix, const uint8_t leaf[HASH_LEN],
+    uint64_t *pos, uint64_t *index);
+/** Make the records durable, then mark entries below @p size recorded. */
+int tlog_index_commit(tlog_index *ix, uint64_t size);
+/** Unmap and close; NULL is a no-op. */
+void tlog_index_close(tlog_index *ix);
 
 #endif

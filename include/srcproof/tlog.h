@@ -394,6 +394,14 @@ int sp_tlog_init(sp_ctx *ctx, const char *dir, const char *origin,
 /** Step callback for tests of crash safety: called before each step. */
 typedef void (*sp_tlog_step_cb)(const char *step, void *payload);
 
+/** Where a refused duplicate entry is (sp_tlog_append). */
+typedef struct sp_tlog_duplicate {
+	size_t entry;   /**< its position in the entries given */
+	bool in_batch;  /**< the same bytes come earlier in the same append */
+	uint64_t index; /**< index of the same bytes in the log, or (when
+	                   in_batch) the position of the earlier copy */
+} sp_tlog_duplicate;
+
 /** Options of sp_tlog_append. */
 typedef struct sp_tlog_append_opts {
 	unsigned version; /**< SP_TLOG_APPEND_OPTS_VERSION */
@@ -405,12 +413,20 @@ typedef struct sp_tlog_append_opts {
 	/** Called before each file is committed (tests); may be NULL. */
 	sp_tlog_step_cb step;
 	void *step_payload;
+	/* Version 2: */
+	/** Append entries whose bytes are already in the log (or repeated in
+	 * the same append); by default the append is refused. */
+	bool allow_duplicate;
+	/** When an append is refused as a duplicate, receives which entry
+	 * and where its copy is (may be NULL). */
+	sp_tlog_duplicate *duplicate;
 } sp_tlog_append_opts;
 
-#define SP_TLOG_APPEND_OPTS_VERSION 1
+#define SP_TLOG_APPEND_OPTS_VERSION 2
 #define SP_TLOG_APPEND_OPTS_INIT                                               \
 	{                                                                      \
-		SP_TLOG_APPEND_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL      \
+		SP_TLOG_APPEND_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL,     \
+		    false, NULL                                                \
 	}
 
 /** One entry to append. */
@@ -424,8 +440,17 @@ typedef struct sp_tlog_data {
  * (atomic writes), then the new signed checkpoint; nothing is visible to
  * readers before the checkpoint is replaced. On return the entries are
  * durable. *first (optional) receives the index of the first one.
- * @p opts may be NULL. With @p n = 0 the log is only checked (its edge
+ * @p opts may be NULL (version 1 options are accepted: no
+ * allow_duplicate). With @p n = 0 the log is only checked (its edge
  * tiles must hash to the checkpoint's root) and left as it is.
+ *
+ * Unless opts->allow_duplicate, an entry whose bytes are already in the
+ * log, or that is given twice, refuses the whole append before anything
+ * is written: SP_EEXISTS naming the entry and the index of its copy (also
+ * in *opts->duplicate). The check uses the log's private entry index
+ * (docs/spec/log.md, section 3.5), kept up to date from the level-0 tiles.
+ * @return 0; SP_EEXISTS (duplicate); SP_EVERIFY (damaged log);
+ *         SP_EINVALID (bad entry, wrong key); SP_ELIMIT; SP_EIO...
  */
 int sp_tlog_append(sp_ctx *ctx, const char *dir,
     const sp_tlog_append_opts *opts, const sp_tlog_data *entries, size_t n,

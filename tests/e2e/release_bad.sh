@@ -119,6 +119,13 @@ SRCPROOF_TEST_RELEASE_FAIL=repack refused base.json 3 "release step 'repack' fai
 	--time "@$now"
 expect_grep 'hint: the signed manifest \(sha256 [0-9a-f]{64}, signed .*\) is already entry 0 of the log' "$T/err"
 [ "$(log_state)" != "$LOG0" ] || fail "the log did not grow"
+LOG1=$(log_state)
+# The same statement again (same signing time): the log refuses to hold it
+# twice, so the release proves the entry it holds.
+expect_rc 0 sp release --config base.json -o out/same --time "@$now"
+expect_grep '^  log         manifest.tlog-proof  entry 0 of example.com/log \(tree size 1\)$' "$T/out"
+[ "$(log_state)" = "$LOG1" ] || fail "the same statement was logged twice"
+rm -rf out/same
 # A new run publishes, with a new entry for a new signature of the same
 # manifest.
 expect_rc 0 sp release --config base.json -o out/x --time "@$((now + 1))"

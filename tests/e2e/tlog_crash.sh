@@ -29,7 +29,8 @@ new_batch() { # COUNT
 }
 
 # Kill before step N of an append of 300 entries (entry bundles, tiles,
-# the checkpoint, the clean-up): 7 steps from size 0; more do not happen.
+# the checkpoint, the clean-up, the entry index): 8 steps from size 0; more
+# do not happen.
 if [ -n "$SP_WRAPPER" ]; then steps="2 7"; else steps="1 2 3 4 5 6 7 8 9"; fi
 for n in $steps; do
 	new_batch 300
@@ -105,5 +106,13 @@ wait $p1 || fail "first concurrent append failed: $(cat e1)"
 wait $p2 || fail "second concurrent append failed: $(cat e2)"
 [ "$(size_of)" = $((size + 900)) ] || fail "concurrent appends lost entries"
 check_log
+# After all those kills the entry index still knows every entry: appending
+# a batch again is refused, and the log is unchanged.
+before=$(size_of)
+expect_rc 1 sp log append L --entries b0
+expect_grep "^srcproof: error: entry 0 of 'b0' is already in the log at index 0$" "$T/err"
+expect_rc 1 sp log append L --entries "b$((batch - 1))"
+expect_grep "is already in the log at index [0-9]+$" "$T/err"
+[ "$(size_of)" = "$before" ] || fail "a refused append changed the log"
 echo "tlog_crash: ok ($(size_of) entries; $killed appends killed at a step," \
 	"$killed_random of $rounds at random times)"

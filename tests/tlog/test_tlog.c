@@ -1189,15 +1189,113 @@ test_tlog_log__c2sp_layout_70000(void **state)
 	assert_false(exists(dir, "tile/3"));
 	assert_true(exists(dir, "tile/entries/272"));
 	assert_true(exists(dir, "tile/entries/273.p/112"));
-	/* 273 + 1 + 1 + 1 + 1 hash tiles, 273 + 1 bundles, 4 log files. */
+	/* 273 + 1 + 1 + 1 + 1 hash tiles, 273 + 1 bundles, 5 log files
+	 * (checkpoint, log.vkey, config, lock, entry index). */
 	files = count_files(dir);
-	assert_int_equal(files, 277 + 274 + 4);
+	assert_int_equal(files, 277 + 274 + 5);
+	assert_true(exists(dir, ".srcproof-log.index"));
 	assert_int_equal(sp_tlog_open(ctx, &log, dir), 0);
 	if (sp_tlog_check(ctx, log, &cr) != 0)
 		fail_msg("check: %s", sp_ctx_errmsg(ctx));
 	assert_int_equal(cr.tiles, 277);
 	assert_int_equal(cr.bundles, 274);
 	sp_tlog_close(log);
+}
+
+static uint64_t
+size_now(const char *dir)
+{
+	sp_tlog *log = NULL;
+	uint64_t n;
+
+	assert_int_equal(sp_tlog_open(ctx, &log, dir), 0);
+	n = sp_tlog_checkpoint_size(sp_tlog_checkpoint_of(log));
+	sp_tlog_close(log);
+	return n;
+}
+
+/* Append entries numbered @p ids with @p opts; returns the error. */
+static int
+append_ids(const char *dir, const sp_tlog_append_opts *opts,
+    const unsigned *ids, size_t n, uint64_t *first)
+{
+	sp_tlog_data d[8];
+	sp_buf b[8];
+	size_t i;
+	int error;
+
+	assert_true(n <= 8);
+	for (i = 0; i < n; i++) {
+		sp_buf_init(&b[i], SP_BUF_DEFAULT_MAX);
+		make_entry(&b[i], ids[i]);
+		d[i].data = b[i].ptr;
+		d[i].len = b[i].size;
+	}
+	error = sp_tlog_append(ctx, dir, opts, d, n, first);
+	for (i = 0; i < n; i++)
+		sp_buf_dispose(&b[i]);
+	return error;
+}
+
+static void
+test_tlog_log__duplicates(void **state)
+{
+	char dir[512], key[512];
+	sp_tlog_append_opts o = SP_TLOG_APPEND_OPTS_INIT;
+	sp_tlog_duplicate dup;
+	uint64_t first = 0;
+	static const unsigned again[] = {70000, 599};
+	static const unsigned twice[] = {70000, 70001, 70000};
+	static const unsigned early[] = {5};
+
+	(void)state;
+	path_in(dir, sizeof(dir), "logdup");
+	path_in(key, sizeof(key), "l.pem");
+	assert_int_equal(
+	    sp_tlog_init(ctx, dir, "example.com/dup", key, NULL, NULL), 0);
+	append_n(dir, 0, 600);
+	o.duplicate = &dup;
+
+	/* Already in the log: refused, nothing written, the index named. */
+	memset(&dup, 0xff, sizeof(dup));
+	assert_int_equal(append_ids(dir, &o, again, 2, NULL), SP_EEXISTS);
+	assert_string_equal(sp_ctx_errmsg(ctx),
+	    "entry 1 of this append is already in the log at index 599");
+	assert_int_equal(dup.entry, 1);
+	assert_false(dup.in_batch);
+	assert_int_equal(dup.index, 599);
+	assert_int_equal(size_now(dir), 600);
+	/* Twice in one append. */
+	assert_int_equal(append_ids(dir, &o, twice, 3, NULL), SP_EEXISTS);
+	assert_string_equal(
+	    sp_ctx_errmsg(ctx), "entries 0 and 2 of this append are the same");
+	assert_int_equal(dup.entry, 2);
+	assert_true(dup.in_batch);
+	assert_int_equal(dup.index, 0);
+	assert_int_equal(size_now(dir), 600);
+	/* Allowed. */
+	o.allow_duplicate = true;
+	assert_int_equal(append_ids(dir, &o, twice, 3, &first), 0);
+	assert_int_equal(first, 600);
+	assert_int_equal(size_now(dir), 603);
+	o.allow_duplicate = false;
+	/* Version 1 options: no allow_duplicate, *duplicate not touched. */
+	o.version = 1;
+	o.allow_duplicate = true;
+	memset(&dup, 0x5a, sizeof(dup));
+	assert_int_equal(append_ids(dir, &o, early, 1, NULL), SP_EEXISTS);
+	assert_int_equal(dup.entry, (size_t)0x5a5a5a5a5a5a5a5aULL);
+	o.version = 3;
+	assert_int_equal(append_ids(dir, &o, early, 1, NULL), SP_EINVALID);
+	o.version = SP_TLOG_APPEND_OPTS_VERSION;
+	o.allow_duplicate = false;
+	/* The index grows (rebuilt larger) and still finds the first ones. */
+	append_n(dir, 603, 1500);
+	assert_int_equal(append_ids(dir, &o, early, 1, NULL), SP_EEXISTS);
+	assert_int_equal(dup.index, 5);
+	assert_int_equal(append_ids(dir, &o, again, 1, NULL), SP_EEXISTS);
+	assert_int_equal(dup.index, 600);
+	assert_int_equal(size_now(dir), 2103);
 }
 
 static void
@@ -1264,6 +1362,7 @@ main(void)
 	    cmocka_unit_test(test_tlog_log__grow_prove_consistency),
 	    cmocka_unit_test(test_tlog_log__c2sp_layout_70000),
 	    cmocka_unit_test(test_tlog_log__damage_is_detected),
+	    cmocka_unit_test(test_tlog_log__duplicates),
 	};
 
 	return cmocka_run_group_tests_name(
