@@ -839,7 +839,11 @@ static const char verify_usage[] =
     "usage: srcproof log verify PROOF [PROOF|CHECKPOINT...] --log-key PUB\n"
     "                           [--origin NAME] [--witness PUB... --quorum "
     "K]\n"
-    "                           [--entry FILE] [--json] [-q]\n"
+    "                           [--entry FILE] [--at TIME] [--json] [-q]\n"
+    "       srcproof log verify PROOF [PROOF|CHECKPOINT...] --policy "
+    "POLICY\n"
+    "                           [--policy NEXT...] [--at TIME] [--entry "
+    "FILE]\n"
     "\n"
     "Verify a proof offline: the log's signature on its checkpoint, the\n"
     "inclusion of its entry, and a quorum of witness cosignatures. With\n"
@@ -847,6 +851,11 @@ static const char verify_usage[] =
     "More proofs or checkpoints of the same log are checked too, and any\n"
     "two of the same size with different roots are reported as\n"
     "equivocation (a split view): exit 1.\n"
+    "With --policy, the log keys (role log, the role's threshold of them\n"
+    "must sign) and the witnesses and quorum (role witness) come from the\n"
+    "trust policy, which must verify at TIME; when the policy names keys of\n"
+    "a role, --log-key, --witness and --quorum are ignored (and the output\n"
+    "says so).\n"
     "\n"
     "options:\n"
     "  --log-key PUB       the log's key: a vkey, a file holding one, or a\n"
@@ -856,10 +865,18 @@ static const char verify_usage[] =
     "                      (repeatable)\n"
     "  --quorum K          cosignatures needed from distinct trusted\n"
     "                      witnesses (default: all the --witness keys)\n"
+    "  --policy POLICY     the trust policy you pinned; repeat for a\n"
+    "                      rotation chain, pinned one first\n"
+    "  --at TIME           judge the policy's expiry, its keys' validity\n"
+    "                      and cosignature times at TIME (YYYY-MM-DD,\n"
+    "                      YYYY-MM-DDTHH:MM:SSZ or @SECONDS; default: now)\n"
     "  --entry FILE        the signed manifest the proof must be about\n"
     "  --json              one JSON document on stdout\n"
     "  -q, --quiet         print nothing; the exit status tells\n"
-    "  -h, --help          this help\n";
+    "  -h, --help          this help\n"
+    "\n"
+    "exit status: 0 verified, 1 not verified (with the reason), 2 usage\n"
+    "error, 3 could not complete (a file or key unreadable).\n";
 
 /* A checkpoint from a proof file or a checkpoint file. */
 static int
@@ -890,6 +907,90 @@ out:
 	return error;
 }
 
+#define MAX_POLICIES 16
+
+/* Whom 'log verify' trusts: keys from the options or from a policy. */
+struct vtrust {
+	const sp_tlog_verifier *log_key; /* --log-key, or NULL */
+	const char *origin;
+	const sp_tlog_verifier *const *witnesses; /* --witness keys */
+	size_t nwitnesses;
+	unsigned quorum;
+	int64_t at;
+	const sp_policy *policy; /* the verified current policy, or NULL */
+	bool policy_log;         /* the log keys are the policy's */
+	bool policy_wit;         /* the witnesses and quorum are */
+};
+
+/* The verifiers one proof was checked with (freed by the caller). */
+struct vused {
+	sp_tlog_verifier *log_key;
+	sp_tlog_verifier **witnesses;
+	size_t nwitnesses;
+};
+
+static void
+vused_dispose(struct vused *u)
+{
+	sp_tlog_verifier_free(u->log_key);
+	sp_tlog_verifiers_free(u->witnesses, u->nwitnesses);
+	memset(u, 0, sizeof(*u));
+}
+
+/*
+ * Verify proof @p p (or, when @p p is NULL, the bare checkpoint @p cp: its
+ * log signature only) with the keys of the options or of the policy.
+ */
+static int
+verify_one(sp_ctx *ctx, const struct vtrust *vt, const sp_tlog_proof *p,
+    const sp_tlog_checkpoint *cp, const void *entry, size_t elen,
+    sp_tlog_verify_result *res, struct vused *u)
+{
+	sp_tlog_trust trust = SP_TLOG_TRUST_INIT;
+	int error;
+
+	memset(u, 0, sizeof(*u));
+	if (p != NULL)
+		cp = sp_tlog_proof_checkpoint(p);
+	trust.log_key = vt->log_key;
+	trust.origin = vt->origin;
+	trust.witnesses = vt->witnesses;
+	trust.nwitnesses = vt->nwitnesses;
+	trust.quorum = vt->quorum;
+	trust.now = vt->at;
+	if (vt->policy_log) {
+		if ((error = sp_tlog_checkpoint_verify_policy(ctx, cp,
+		         vt->policy, vt->at, vt->origin, &u->log_key)) < 0)
+			return error;
+		trust.log_key = u->log_key;
+	}
+	if (p == NULL)
+		return vt->policy_log ? 0
+		                      : sp_tlog_checkpoint_verify(
+		                            ctx, cp, trust.log_key, vt->origin);
+	if (vt->policy_wit) {
+		if ((error = sp_tlog_policy_verifiers(ctx, &u->witnesses,
+		         &u->nwitnesses, NULL, cp, vt->policy, "witness",
+		         SP_TLOG_SIG_COSIGNATURE, vt->at)) < 0)
+			return error;
+		trust.witnesses = (const sp_tlog_verifier *const *)u->witnesses;
+		trust.nwitnesses = u->nwitnesses;
+		trust.quorum = sp_policy_threshold(vt->policy, "witness");
+	}
+	return sp_tlog_proof_verify(ctx, p, &trust, entry, elen, res);
+}
+
+/* Keys of @p role in @p policy. */
+static size_t
+role_keys(const sp_policy *policy, const char *role)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sp_policy_key_count(policy); i++)
+		n += sp_policy_key_has_role(policy, i, role);
+	return n;
+}
+
 static int
 log_verify(int argc, char **argv, sp_ctx *ctx)
 {
@@ -898,28 +999,37 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 	    {"origin", required_argument, NULL, OPT_ORIGIN},
 	    {"witness", required_argument, NULL, OPT_WITNESS},
 	    {"quorum", required_argument, NULL, OPT_QUORUM},
-	    {"entry", required_argument, NULL, OPT_ENTRY}, CLI_COMMON_LONGOPTS,
+	    {"entry", required_argument, NULL, OPT_ENTRY},
+	    {"policy", required_argument, NULL, OPT_POLICY},
+	    {"at", required_argument, NULL, OPT_AT}, CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	const char *logkey = NULL, *origin = NULL, *entry_file = NULL;
-	char *wspecs[MAX_WITNESSES];
+	char *wspecs[MAX_WITNESSES], *pspecs[MAX_POLICIES];
 	sp_tlog_verifier *lk = NULL, *ws[MAX_WITNESSES] = {NULL};
-	size_t nws = 0, i, j, nextra;
+	sp_policy *chain[MAX_POLICIES] = {NULL};
+	const sp_policy *last = NULL;
+	size_t nws = 0, npol = 0, i, j, nextra;
 	uint64_t quorum = UINT64_MAX;
-	sp_tlog_trust trust = SP_TLOG_TRUST_INIT;
+	int64_t at = 0;
+	struct vtrust vt;
+	struct vused used = {NULL, NULL, 0};
 	sp_tlog_verify_result res;
 	sp_tlog_proof *proof = NULL;
 	sp_tlog_checkpoint **cps = NULL;
 	sp_tlog_proof **extra = NULL;
 	sp_buf entry = SP_BUF_INIT;
-	json_t *wit = NULL, *doc = NULL;
+	json_t *wit = NULL, *doc = NULL, *notes_j = NULL;
 	const uint8_t *pe;
 	size_t pelen;
-	bool equivocation = false;
-	char reason[2 * SP_ERRMSG_MAX + 1024] = "";
+	bool equivocation = false, quorum_given = false;
+	char reason[2 * SP_ERRMSG_MAX + 1024] = "", notes[256] = "";
+	char hint[SP_ERRMSG_MAX] = "";
+	char when[SP_TIME_STR_LEN];
 	int opt, exit_now = -1, rc = CLI_EXIT_OK, error = 0;
 
 	memset(&res, 0, sizeof(res));
+	memset(&vt, 0, sizeof(vt));
 	cli_getopt_reset();
 	while ((opt = getopt_long(
 	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -943,9 +1053,26 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 				return cli_usage_error("log verify",
 				    "--quorum needs a number, not '%s'",
 				    optarg);
+			quorum_given = true;
 			break;
 		case OPT_ENTRY:
 			entry_file = optarg;
+			break;
+		case OPT_POLICY:
+			if (npol == MAX_POLICIES)
+				return cli_usage_error("log verify",
+				    "at most %d policies in a chain",
+				    MAX_POLICIES);
+			pspecs[npol++] = optarg;
+			break;
+		case OPT_AT:
+			if (sp_time_parse(&at, optarg) < 0)
+				return cli_usage_error("log verify",
+				    "--at needs YYYY-MM-DDTHH:MM:SSZ, "
+				    "YYYY-MM-DD or @SECONDS, not '%s'",
+				    optarg);
+			if (at == 0)
+				at = 1; /* 0 means now: the epoch is 1 s */
 			break;
 		default:
 			return cli_bad_option("log verify", argv);
@@ -955,16 +1082,52 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		return exit_now;
 	if (optind >= argc)
 		return cli_usage_error("log verify", "expected a PROOF");
-	if (logkey == NULL)
-		return cli_usage_error(
-		    "log verify", "--log-key PUB is required");
+	if (logkey == NULL && npol == 0)
+		return cli_usage_error("log verify",
+		    "--log-key PUB is required (or --policy POLICY naming the "
+		    "log key)");
+	if (at == 0)
+		at = (int64_t)time(NULL);
+	if (sp_time_format(when, at) < 0)
+		snprintf(when, sizeof(when), "@%lld", (long long)at);
+	/* What we trust, loaded first: failures here could not run. */
+	for (i = 0; i < npol; i++) {
+		if (sp_policy_load(ctx, &chain[i], pspecs[i]) < 0) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+	}
+	if (npol > 0) {
+		last = chain[npol - 1];
+		vt.policy_log = sp_policy_threshold(last, "log") > 0;
+		vt.policy_wit = sp_policy_threshold(last, "witness") > 0;
+		if (!vt.policy_log && logkey == NULL) {
+			rc = cli_usage_error("log verify",
+			    "policy version %llu names no log key (role log): "
+			    "give --log-key PUB",
+			    (unsigned long long)sp_policy_version(last));
+			goto out;
+		}
+		if (vt.policy_log && logkey != NULL)
+			snprintf(notes, sizeof(notes),
+			    "; --log-key ignored: the policy names the log "
+			    "key");
+		if (vt.policy_wit && (nws > 0 || quorum_given))
+			snprintf(notes + strlen(notes),
+			    sizeof(notes) - strlen(notes),
+			    "; --witness and --quorum ignored: the policy "
+			    "names "
+			    "the witnesses");
+	}
 	if (quorum == UINT64_MAX)
 		quorum = nws;
-	if (quorum > nws)
-		return cli_usage_error("log verify",
+	if (!vt.policy_wit && quorum > nws) {
+		rc = cli_usage_error("log verify",
 		    "--quorum %" PRIu64 " needs at least that many --witness "
 		    "keys (%zu given)",
 		    quorum, nws);
+		goto out;
+	}
 	nextra = (size_t)(argc - optind - 1);
 	if ((cps = calloc(nextra + 1, sizeof(*cps))) == NULL ||
 	    (extra = calloc(nextra + 1, sizeof(*extra))) == NULL) {
@@ -996,41 +1159,77 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		}
 	}
 	/* A PEM log key is named after the origin (the log's key name). */
-	if (sp_tlog_verifier_load(ctx, &lk, logkey, SP_TLOG_SIG_ED25519,
+	if (!vt.policy_log &&
+	    sp_tlog_verifier_load(ctx, &lk, logkey, SP_TLOG_SIG_ED25519,
 	        origin != NULL ? origin
 	                       : sp_tlog_checkpoint_origin(
 	                             sp_tlog_proof_checkpoint(proof))) < 0) {
 		rc = cli_fail(ctx);
 		goto out;
 	}
-	trust.log_key = lk;
-	trust.origin = origin;
-	trust.witnesses = (const sp_tlog_verifier *const *)ws;
-	trust.nwitnesses = nws;
-	trust.quorum = (unsigned)quorum;
-	trust.now = (int64_t)time(NULL);
-	error = sp_tlog_proof_verify(ctx, proof, &trust,
-	    entry_file != NULL ? entry.ptr : NULL, entry.size, &res);
-	if (error < 0)
-		snprintf(reason, sizeof(reason), "%s", sp_ctx_errmsg(ctx));
+	vt.log_key = lk;
+	vt.origin = origin;
+	vt.witnesses = (const sp_tlog_verifier *const *)ws;
+	vt.nwitnesses = nws;
+	vt.quorum = (unsigned)quorum;
+	vt.at = at;
+	/* The policy counts only if it verifies at --at (the pinned one's
+	 * own root threshold, each next one's by the previous, not
+	 * expired). */
+	if (npol > 0) {
+		const sp_policy *current = NULL;
+
+		error = sp_policy_verify_chain(ctx, chain, npol, at, &current);
+		if (error < 0 && error != SP_EVERIFY) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		if (error < 0)
+			snprintf(reason, sizeof(reason),
+			    "no trusted policy to take the %s from at %s: %s",
+			    vt.policy_log   ? "log key"
+			    : vt.policy_wit ? "witness keys"
+			                    : "keys",
+			    when, sp_ctx_errmsg(ctx));
+		if (error < 0)
+			snprintf(hint, sizeof(hint), "%s", sp_ctx_errhint(ctx));
+		vt.policy = current;
+		if (error == 0 && !vt.policy_log && !vt.policy_wit)
+			cli_warn("policy version %llu names no log or witness "
+			         "keys: --log-key and --witness are used",
+			    (unsigned long long)sp_policy_version(last));
+	}
+	if (error == 0) {
+		error = verify_one(ctx, &vt, proof, NULL,
+		    entry_file != NULL ? entry.ptr : NULL, entry.size, &res,
+		    &used);
+		if (error < 0 && error != SP_EVERIFY) {
+			rc = cli_fail(ctx);
+			goto out;
+		}
+		if (error < 0)
+			snprintf(
+			    reason, sizeof(reason), "%s", sp_ctx_errmsg(ctx));
+	}
 	/* Other proofs and checkpoints: each must verify, none may
 	 * contradict another. */
 	for (i = 0; i < nextra && error == 0; i++) {
 		const char *path = argv[optind + 1 + i];
+		struct vused u2;
+		sp_tlog_verify_result r2;
 
 		if (load_any(ctx, path, &extra[i], &cps[i]) < 0) {
 			rc = cli_fail(ctx);
 			goto out;
 		}
-		if (extra[i] != NULL) {
-			sp_tlog_verify_result r2;
-
-			error = sp_tlog_proof_verify(
-			    ctx, extra[i], &trust, NULL, 0, &r2);
+		error =
+		    verify_one(ctx, &vt, extra[i], cps[i], NULL, 0, &r2, &u2);
+		vused_dispose(&u2);
+		if (extra[i] != NULL)
 			cps[i] = NULL;
-		} else {
-			error =
-			    sp_tlog_checkpoint_verify(ctx, cps[i], lk, origin);
+		if (error < 0 && error != SP_EVERIFY) {
+			rc = cli_fail(ctx);
+			goto out;
 		}
 		if (error < 0) {
 			char msg[SP_ERRMSG_MAX];
@@ -1064,9 +1263,15 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		rc = cli_fail(ctx);
 		goto out;
 	}
+	if (error < 0 && notes[0] != '\0')
+		snprintf(reason + strlen(reason),
+		    sizeof(reason) - strlen(reason), "%s", notes);
+	if (vt.policy_wit)
+		quorum = sp_policy_threshold(last, "witness");
 	pe = sp_tlog_proof_entry(proof, &pelen);
 	if (common.json) {
-		if ((wit = json_array()) == NULL) {
+		if ((wit = json_array()) == NULL ||
+		    (notes_j = json_array()) == NULL) {
 			rc = oom();
 			goto out;
 		}
@@ -1075,8 +1280,16 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			    wit, json_pack("{s:s, s:I}", "name",
 			             sp_tlog_verifier_name(res.cosigners[i]),
 			             "time", (json_int_t)res.cosigned_at[i]));
+		if (vt.policy_log && logkey != NULL)
+			json_array_append_new(notes_j,
+			    json_string("--log-key ignored: the policy names "
+			                "the log key"));
+		if (vt.policy_wit && (nws > 0 || quorum_given))
+			json_array_append_new(notes_j,
+			    json_string("--witness and --quorum ignored: the "
+			                "policy names the witnesses"));
 		doc = json_pack("{s:b, s:b, s:I, s:I, s:s, s:o, s:b, s:b, "
-		                "s:I, s:I, s:o, s:I}",
+		                "s:I, s:I, s:o, s:I, s:s, s:s, s:s?, s:o}",
 		    "verified", error == 0, "equivocation", equivocation,
 		    "index", (json_int_t)res.index, "size",
 		    (json_int_t)res.size, "origin",
@@ -1085,11 +1298,27 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		    res.log_signature_ok, "inclusion", res.inclusion_ok,
 		    "cosigned", (json_int_t)res.cosigned, "quorum",
 		    (json_int_t)quorum, "witnesses", wit, "proof_hashes",
-		    (json_int_t)res.proof_len);
+		    (json_int_t)res.proof_len, "at", when, "log_key",
+		    vt.policy_log ? "policy" : "option", "witness_keys",
+		    vt.policy_wit ? "policy"
+		    : nws > 0     ? "options"
+		                  : NULL,
+		    "notes", notes_j);
 		wit = NULL;
+		notes_j = NULL;
 		if (doc != NULL) {
 			json_object_set_new(doc, "entry",
 			    pe != NULL ? entry_json(pe, pelen) : json_null());
+			json_object_set_new(doc, "policy_version",
+			    last != NULL
+			        ? json_integer(
+			              (json_int_t)sp_policy_version(last))
+			        : json_null());
+			json_object_set_new(doc, "log_key_name",
+			    error == 0 && (used.log_key != NULL || lk != NULL)
+			        ? json_string(sp_tlog_verifier_name(
+			              used.log_key != NULL ? used.log_key : lk))
+			        : json_null());
 			if (error < 0)
 				json_object_set_new(
 				    doc, "reason", json_string(reason));
@@ -1098,19 +1327,29 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		doc = NULL;
 		if (error < 0) {
 			cli_error("%s", reason);
+			if (hint[0] != '\0')
+				cli_hint("%s", hint);
 			rc = CLI_EXIT_FAIL;
 		}
 		goto out;
 	}
 	if (error < 0) {
 		cli_error("%s", reason);
+		if (hint[0] != '\0')
+			cli_hint("%s", hint);
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
 	if (!common.quiet) {
-		if (nws == 0)
-			cli_warn("no --witness keys: nothing shows that others "
-			         "were shown the same log (split view)");
+		size_t trusted =
+		    vt.policy_wit ? role_keys(last, "witness") : nws;
+
+		if (trusted == 0)
+			cli_warn("no %s keys: nothing shows that others were "
+			         "shown the same log (split view)",
+			    npol > 0 ? "witness (the policy names none, nor "
+			               "--witness)"
+			             : "--witness");
 		printf("verified: entry %" PRIu64 " of log '", res.index);
 		cli_print_untrusted(stdout,
 		    sp_tlog_checkpoint_origin(sp_tlog_proof_checkpoint(proof)));
@@ -1122,18 +1361,33 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			print_entry(stdout, pe, pelen);
 			fputc('\n', stdout);
 		}
+		if (vt.policy_log) {
+			printf("log key: '");
+			cli_print_untrusted(
+			    stdout, sp_tlog_verifier_name(used.log_key));
+			printf("' of policy version %llu, valid at %s%s\n",
+			    (unsigned long long)sp_policy_version(last), when,
+			    logkey != NULL ? " (--log-key ignored: the policy "
+			                     "names the log key)"
+			                   : "");
+		}
 		printf("witnesses: %zu of %zu trusted cosigned (quorum %" PRIu64
-		       ")",
-		    res.cosigned, nws, quorum);
+		       "%s)",
+		    res.cosigned, trusted, quorum,
+		    vt.policy_wit ? ", keys from the policy" : "");
 		for (i = 0; i < res.cosigned && i < SP_TLOG_MAX_REPORTED; i++) {
-			char when[SP_TIME_STR_LEN];
+			char t[SP_TIME_STR_LEN];
 
-			if (sp_time_format(when, res.cosigned_at[i]) < 0)
-				when[0] = '\0';
+			if (sp_time_format(t, res.cosigned_at[i]) < 0)
+				t[0] = '\0';
 			printf("%s %s at %s", i == 0 ? ":" : ",",
-			    sp_tlog_verifier_name(res.cosigners[i]), when);
+			    sp_tlog_verifier_name(res.cosigners[i]), t);
 		}
 		printf("\n");
+		if (vt.policy_wit && (nws > 0 || quorum_given))
+			printf(
+			    "note: --witness and --quorum ignored: the policy "
+			    "names the witnesses\n");
 		if (nextra > 0)
 			printf("%zu more checkpoint%s of the log agree (no "
 			       "equivocation)\n",
@@ -1142,12 +1396,16 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 out:
 	json_decref(wit);
 	json_decref(doc);
+	json_decref(notes_j);
+	vused_dispose(&used);
 	for (i = 0; i < nws; i++)
 		sp_tlog_verifier_free(ws[i]);
 	for (i = 0; i < nextra && cps != NULL; i++) {
 		sp_tlog_checkpoint_free(cps[i]);
 		sp_tlog_proof_free(extra[i]);
 	}
+	for (i = 0; i < npol; i++)
+		sp_policy_free(chain[i]);
 	free(cps);
 	free(extra);
 	sp_tlog_verifier_free(lk);
