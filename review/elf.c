@@ -367,8 +367,10 @@ elf_parse(sp_ctx *ctx, elf_info *e, const cmp_file *f, uint64_t limit,
 		    ctx, rs, so, ss, CMP_RK_PLAIN, "section '%s'", name);
 		if (error == 0 && type == SHT_NOTE_ && !e->has_build_id)
 			error = scan_notes(ctx, e, &r, f, so, ss);
-		if (error == 0 && strcmp(raw, ".gnu_debuglink") == 0 &&
-		    rawlen == strlen(".gnu_debuglink") && !e->has_debuglink) {
+		/* raw is not NUL-terminated when the name ends the table. */
+		if (error == 0 && rawlen == strlen(".gnu_debuglink") &&
+		    memcmp(raw, ".gnu_debuglink", rawlen) == 0 &&
+		    !e->has_debuglink) {
 			uint8_t buf[4096];
 			size_t n = ss < sizeof(buf) ? (size_t)ss : sizeof(buf);
 			size_t l;
