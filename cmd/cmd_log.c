@@ -250,6 +250,7 @@ out:
 
 static const char append_usage[] =
     "usage: srcproof log append DIR FILE... [--entries BUNDLE] [--key KEY]\n"
+    "                           [--policy POLICY [--policy NEXT...]]\n"
     "                           [--allow-duplicate] [--passphrase-fd N]\n"
     "                           [--json] [-q]\n"
     "\n"
@@ -261,12 +262,19 @@ static const char append_usage[] =
     "only once it is durable. An entry already in the log (the same signed\n"
     "manifest appended again), or given twice, refuses the whole append\n"
     "(exit 1, naming its index; the log is unchanged).\n"
+    "The envelopes' signatures are not checked unless --policy is given:\n"
+    "then each FILE must be signed by the policy's threshold of keys of\n"
+    "its statement's role (release or update: the manifest's kind), valid\n"
+    "now, and be for the policy's product, or nothing is appended (exit 1).\n"
     "\n"
     "options:\n"
     "  --entries BUNDLE    also append the entries of BUNDLE, a file of\n"
     "                      big-endian uint16 length-prefixed entries (the\n"
     "                      C2SP entry bundle encoding), for bulk imports\n"
     "  --allow-duplicate   append entries already in the log anyway\n"
+    "  --policy POLICY     check each FILE's signatures against this trust\n"
+    "                      policy first; repeat for a rotation chain,\n"
+    "                      pinned one first (not with --entries)\n"
     "  --key KEY           the log key, if not the one given to 'log init'\n"
     "  --passphrase-fd N   read the key's passphrase from descriptor N\n"
     "  --json              one JSON document on stdout\n"
@@ -362,6 +370,87 @@ duplicate_error(const sp_tlog_duplicate *dup, char **files, size_t nfiles,
 	return CLI_EXIT_FAIL;
 }
 
+#define MAX_POLICIES 16
+
+/* Load the policy chain @p specs (pinned first) and verify it at @p at;
+ * *current receives the last one. */
+static int
+load_policy_chain(sp_ctx *ctx, char **specs, size_t n, sp_policy **chain,
+    int64_t at, const sp_policy **current)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; i < n; i++)
+		if ((error = sp_policy_load(ctx, &chain[i], specs[i])) < 0)
+			return error;
+	return sp_policy_verify_chain(ctx, chain, n, at, current);
+}
+
+/* What the policy check of one envelope found. */
+struct sigcheck {
+	char role[32];
+	sp_sign_result sr;
+};
+
+/*
+ * Check the signatures of the envelope at @p path against @p policy at
+ * @p at for its statement's role, and that it is for the policy's product.
+ * @return 0, SP_EVERIFY (refused: the message says why) or an input error
+ */
+static int
+check_envelope(sp_ctx *ctx, const char *path, const sp_policy *policy,
+    int64_t at, struct sigcheck *out)
+{
+	sp_sign_verify_opts vo = SP_SIGN_VERIFY_OPTS_INIT;
+	sp_statement_info info;
+	sp_dsse *env = NULL;
+	const char *product = sp_policy_product(policy);
+	int error;
+
+	memset(&info, 0, sizeof(info));
+	memset(out, 0, sizeof(*out));
+	if ((error = sp_dsse_load(ctx, &env, path)) < 0 ||
+	    (error = sp_statement_check(ctx, env, NULL, &info)) < 0)
+		goto out;
+	if (info.role == NULL) {
+		error = sp_err_set(ctx, SP_EVERIFY,
+		    "the statement names no role to judge its signatures by");
+		goto out;
+	}
+	/* A release or update manifest is judged as verify judges it: by
+	 * the threshold of the role of its kind, which the statement must
+	 * claim (a review signature does not release a manifest). */
+	if (info.kind != NULL &&
+	    (strcmp(info.kind, "release") == 0 ||
+	        strcmp(info.kind, "update") == 0) &&
+	    strcmp(info.role, info.kind) != 0) {
+		error = sp_err_set(ctx, SP_EVERIFY,
+		    "role not allowed: the signature is for role '%s', but "
+		    "a manifest of kind '%s' needs role '%s'",
+		    info.role, info.kind, info.kind);
+		goto out;
+	}
+	snprintf(out->role, sizeof(out->role), "%s", info.role);
+	if (product != NULL && info.product != NULL &&
+	    strcmp(product, info.product) != 0) {
+		error = sp_err_set(ctx, SP_EVERIFY,
+		    "product mismatch: the signed manifest is for product "
+		    "'%s' but policy version %llu is for '%s'",
+		    info.product, (unsigned long long)sp_policy_version(policy),
+		    product);
+		goto out;
+	}
+	vo.policy = policy;
+	vo.role = out->role;
+	vo.at = at;
+	error = sp_dsse_verify(ctx, env, &vo, &out->sr);
+out:
+	sp_statement_info_dispose(&info);
+	sp_dsse_free(env);
+	return error;
+}
+
 static int
 log_append(int argc, char **argv, sp_ctx *ctx)
 {
@@ -370,11 +459,18 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 	    {"entries", required_argument, NULL, OPT_ENTRIES},
 	    {"passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD},
 	    {"allow-duplicate", no_argument, NULL, OPT_ALLOW_DUPLICATE},
+	    {"policy", required_argument, NULL, OPT_POLICY},
 	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	struct cli_secret secret = CLI_SECRET_INIT;
 	sp_tlog_append_opts opts = SP_TLOG_APPEND_OPTS_INIT;
 	sp_tlog_duplicate dup = {SIZE_MAX, false, 0};
+	char *pspecs[MAX_POLICIES];
+	sp_policy *chain[MAX_POLICIES] = {NULL};
+	const sp_policy *policy = NULL;
+	struct sigcheck *checks = NULL;
+	size_t npol = 0;
+	int64_t now = (int64_t)time(NULL);
 	struct crash crash = {0, 0};
 	const char *bundle_path = NULL, *dir, *env;
 	sp_buf *bufs = NULL, bundle = SP_BUF_INIT;
@@ -399,6 +495,13 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 		case OPT_ALLOW_DUPLICATE:
 			opts.allow_duplicate = true;
 			break;
+		case OPT_POLICY:
+			if (npol == MAX_POLICIES)
+				return cli_usage_error("log append",
+				    "at most %d policies in a chain",
+				    MAX_POLICIES);
+			pspecs[npol++] = optarg;
+			break;
 		case OPT_PASSPHRASE_FD:
 			if (cli_secret_parse_fd(&secret, "log append", optarg))
 				return CLI_EXIT_USAGE;
@@ -421,6 +524,10 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 		return cli_usage_error("log append",
 		    "at most %d files per append; use --entries for bulk",
 		    MAX_FILES);
+	if (npol > 0 && bundle_path != NULL)
+		return cli_usage_error("log append",
+		    "--policy checks the signatures of signed manifests; the "
+		    "entries of --entries carry none");
 	opts.passphrase = cli_secret_cb;
 	opts.passphrase_payload = &secret;
 	opts.duplicate = &dup;
@@ -461,6 +568,47 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 	}
 	for (i = 0; i < nb; i++)
 		data[nfiles + i] = bdata[i];
+	/* With a policy, every envelope must meet it before anything is
+	 * appended. */
+	if (npol > 0) {
+		int error =
+		    load_policy_chain(ctx, pspecs, npol, chain, now, &policy);
+
+		if (error == SP_EVERIFY) {
+			cli_error("the trust policy does not verify: %s",
+			    sp_ctx_errmsg(ctx));
+			if (sp_ctx_errhint(ctx)[0] != '\0')
+				cli_hint("%s", sp_ctx_errhint(ctx));
+			rc = CLI_EXIT_FAIL;
+			goto out;
+		}
+		if (error < 0 ||
+		    (checks = calloc(nfiles, sizeof(*checks))) == NULL) {
+			rc = error < 0 ? cli_fail(ctx) : oom();
+			goto out;
+		}
+		for (i = 0; i < nfiles; i++) {
+			const char *path = argv[optind + i];
+
+			error =
+			    check_envelope(ctx, path, policy, now, &checks[i]);
+			if (error == SP_EVERIFY) {
+				cli_error("'%s' does not meet policy version "
+				          "%llu: %s",
+				    path,
+				    (unsigned long long)sp_policy_version(
+				        policy),
+				    sp_ctx_errmsg(ctx));
+				cli_hint("nothing was appended");
+				rc = CLI_EXIT_FAIL;
+				goto out;
+			}
+			if (error < 0) {
+				rc = cli_fail(ctx);
+				goto out;
+			}
+		}
+	}
 	if (sp_tlog_append(ctx, dir, &opts, data, n, &first) < 0) {
 		if (sp_ctx_errcode(ctx) == SP_EEXISTS && dup.entry < n)
 			rc = duplicate_error(
@@ -481,6 +629,15 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 			    e, "index", json_integer((json_int_t)(first + i)));
 			json_object_set_new(
 			    e, "source", json_string(argv[optind + i]));
+			if (checks != NULL)
+				json_object_set_new(e, "signatures",
+				    json_pack("{s:s, s:I, s:I, s:I}", "role",
+				        checks[i].role, "valid",
+				        (json_int_t)checks[i].sr.valid,
+				        "required",
+				        (json_int_t)checks[i].sr.required,
+				        "policy_version",
+				        (json_int_t)sp_policy_version(policy)));
 			json_array_append_new(list, e);
 		}
 		rc = cli_json_print(
@@ -494,6 +651,14 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 			printf("appended %" PRIu64 ": ", first + i);
 			print_entry(stdout, data[i].data, data[i].len);
 			fputc('\n', stdout);
+			if (checks != NULL)
+				printf("  signed: %zu of %zu required '%s' "
+				       "signatures valid under policy version "
+				       "%llu\n",
+				    checks[i].sr.valid, checks[i].sr.required,
+				    checks[i].role,
+				    (unsigned long long)sp_policy_version(
+				        policy));
 		}
 		if (nb > 0)
 			printf("appended %zu entries from ", nb);
@@ -512,6 +677,9 @@ out:
 	free(bufs);
 	free(data);
 	free(bdata);
+	free(checks);
+	for (i = 0; i < npol; i++)
+		sp_policy_free(chain[i]);
 	sp_buf_dispose(&bundle);
 	return rc;
 }
@@ -906,8 +1074,6 @@ out:
 	sp_buf_dispose(&b);
 	return error;
 }
-
-#define MAX_POLICIES 16
 
 /* Whom 'log verify' trusts: keys from the options or from a policy. */
 struct vtrust {
