@@ -27,7 +27,9 @@ static const char usage[] =
     "modulo their Authenticode certificate table (every signature's digest\n"
     "must equal the rebuilt file's), ELF files byte for byte with every\n"
     "difference mapped to sections (kernel module signatures are stripped\n"
-    "and verified over the rebuilt module), other files byte for byte.\n"
+    "and verified over the rebuilt module; compressed modules, .ko.xz,\n"
+    ".ko.zst, .ko.gz, are compared decompressed), other files byte for "
+    "byte.\n"
     "\n"
     "options:\n"
     "  --report DIR         write report.txt, report.html, result.json\n"
@@ -41,6 +43,8 @@ static const char usage[] =
     "  --diffoscope-max-output BYTES cap on each output file (default 40 "
     "MiB)\n"
     "  --max-ranges N       differing ranges to list (default 64)\n"
+    "  --max-decompressed BYTES  cap on a compressed module's decompressed\n"
+    "                       size (default 512 MiB; beyond: ERROR)\n"
     "  --key KEY            sign a verdict statement (role rebuild, "
     "docs/spec/\n"
     "                       verdict.md) with KEY into the --attest file\n"
@@ -65,6 +69,7 @@ enum {
 	OPT_MAX_RANGES,
 	OPT_DIFFOSCOPE_MAX,
 	OPT_SIGNER_CERT,
+	OPT_MAX_DECOMPRESSED,
 	OPT_KEY,
 	OPT_ATTEST,
 	OPT_PASSFD,
@@ -122,6 +127,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	        OPT_DIFFOSCOPE_TIMEOUT},
 	    {"max-ranges", required_argument, NULL, OPT_MAX_RANGES},
 	    {"signer-cert", required_argument, NULL, OPT_SIGNER_CERT},
+	    {"max-decompressed", required_argument, NULL, OPT_MAX_DECOMPRESSED},
 	    {"key", required_argument, NULL, OPT_KEY},
 	    {"attest", required_argument, NULL, OPT_ATTEST},
 	    {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
@@ -194,6 +200,14 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 				    "bytes or more)",
 				    optarg);
 			opts.diffoscope_max_output = n;
+			break;
+		case OPT_MAX_DECOMPRESSED:
+			if (parse_count(optarg, 1UL << 40, &n) < 0)
+				return cli_usage_error("compare",
+				    "bad --max-decompressed '%s' (1 byte to 1 "
+				    "TiB)",
+				    optarg);
+			opts.max_decompressed = n;
 			break;
 		case OPT_MAX_RANGES:
 			if (parse_count(optarg, 1000000, &n) < 0)

@@ -1050,6 +1050,242 @@ compare_bytes(job *j)
 	    (unsigned long long)j->d.total, (unsigned long long)j->d.bytes);
 }
 
+/* ---- compressed modules
+ * ------------------------------------------------------
+ */
+
+static int
+sha256_file(sp_ctx *ctx, const cmp_file *f, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t *buf = malloc(CHUNK);
+	uint64_t off;
+	unsigned n;
+	int error = 0;
+
+	if (md == NULL || buf == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (off = 0; off < f->size; off += CHUNK) {
+		size_t len =
+		    f->size - off < CHUNK ? (size_t)(f->size - off) : CHUNK;
+
+		if ((error = cmp_read(ctx, f, off, buf, len, "data")) < 0)
+			goto out;
+		if (EVP_DigestUpdate(md, buf, len) != 1) {
+			error = sp_err_set(ctx, SP_ERROR, "digest failed");
+			goto out;
+		}
+	}
+	if (EVP_DigestFinal_ex(md, out, &n) != 1)
+		error = sp_err_set(ctx, SP_ERROR, "digest failed");
+out:
+	free(buf);
+	EVP_MD_CTX_free(md);
+	return error;
+}
+
+/* Is @p f (compressed with @p c, or not) an ELF file once decompressed? */
+static int
+peek_elf(job *j, const cmp_file *f, cmp_compression c, bool *is_elf)
+{
+	if (c == CMP_COMP_NONE) {
+		*is_elf = elf_detect(f);
+		return 0;
+	}
+	return cmp_decompress_peek(j->ctx, f, c, is_elf);
+}
+
+static char *
+decompressed_name(const char *path)
+{
+	size_t n = strlen(path) + sizeof(" (decompressed)");
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, "%s (decompressed)", path);
+	return s;
+}
+
+static json_t *
+decompressed_json(const cmp_file *f, cmp_compression c, const uint8_t *sha)
+{
+	if (c == CMP_COMP_NONE)
+		return json_null();
+	return json_pack("{s:I, s:o}", "size", (json_int_t)f->size, "sha256",
+	    sha != NULL ? hexj(sha, 32) : json_null());
+}
+
+/*
+ * Compressed ELF files (kernel modules as distributions ship them: signed,
+ * then compressed): compare the decompressed contents as ELF files, and
+ * the files as given too. *handled is false when this does not apply
+ * (nothing compressed, or a side that is not ELF once decompressed): the
+ * files are then compared as given.
+ */
+static int
+compare_compressed(job *j, bool *handled)
+{
+	cmp_compression cs = cmp_compression_detect(&j->fs);
+	cmp_compression cu = cmp_compression_detect(&j->fu);
+	uint64_t max = j->opts->max_decompressed
+	                   ? j->opts->max_decompressed
+	                   : SP_COMPARE_DEFAULT_MAX_DECOMPRESSED;
+	cmp_findings cf = {NULL, 0};
+	cmp_file ds, du, os, ou;
+	char *ns = NULL, *nu = NULL, how[128], *inner = NULL;
+	uint8_t hs[32], hu[32], dhs[32], dhu[32];
+	bool elf_s = false, elf_u = false, same, have_dh;
+	sp_verdict v;
+	size_t i;
+	int error = 0;
+
+	*handled = false;
+	memset(&ds, 0, sizeof(ds));
+	memset(&du, 0, sizeof(du));
+	ds.fd = du.fd = -1;
+	if (cs == CMP_COMP_NONE && cu == CMP_COMP_NONE)
+		return 0;
+	if ((error = peek_elf(j, &j->fs, cs, &elf_s)) < 0 ||
+	    (error = peek_elf(j, &j->fu, cu, &elf_u)) < 0)
+		return error;
+	if (!elf_s || !elf_u)
+		return 0;
+	*handled = true;
+	j->res->sum.method = "elf";
+	j->res->sum.shipped_compression =
+	    cs != CMP_COMP_NONE ? cmp_compression_name(cs) : NULL;
+	j->res->sum.rebuilt_compression =
+	    cu != CMP_COMP_NONE ? cmp_compression_name(cu) : NULL;
+	if ((ns = decompressed_name(j->fs.name)) == NULL ||
+	    (nu = decompressed_name(j->fu.name)) == NULL) {
+		error = sp_err_set(j->ctx, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((cs != CMP_COMP_NONE && (error = cmp_decompress(j->ctx, &ds, &j->fs,
+	                                 cs, max, ns, &cf)) < 0) ||
+	    (cu != CMP_COMP_NONE && (error = cmp_decompress(j->ctx, &du, &j->fu,
+	                                 cu, max, nu, &cf)) < 0) ||
+	    (error = sha256_file(j->ctx, &j->fs, hs)) < 0 ||
+	    (error = sha256_file(j->ctx, &j->fu, hu)) < 0)
+		goto out;
+	same = cs != CMP_COMP_NONE && cs == cu && j->fs.size == j->fu.size &&
+	       memcmp(hs, hu, 32) == 0;
+	snprintf(how, sizeof(how), "shipped %s, rebuilt %s; the %s differ",
+	    cs != CMP_COMP_NONE ? cmp_compression_name(cs) : "uncompressed",
+	    cu != CMP_COMP_NONE ? cmp_compression_name(cu) : "uncompressed",
+	    cs != CMP_COMP_NONE && cs == cu ? "compressed files"
+	                                    : "files as given");
+
+	/* The comparison proper, on the decompressed contents. */
+	os = j->fs;
+	ou = j->fu;
+	if (cs != CMP_COMP_NONE)
+		j->fs = ds;
+	if (cu != CMP_COMP_NONE)
+		j->fu = du;
+	error = compare_elf(j);
+	have_dh = j->res->sum.have_digests;
+	memcpy(dhs, j->sha_s, 32);
+	memcpy(dhu, j->sha_u, 32);
+	j->fs = os;
+	j->fu = ou;
+	if (error < 0)
+		goto out;
+
+	/* Digests and sizes are those of the files as given. */
+	memcpy(j->sha_s, hs, 32);
+	memcpy(j->sha_u, hu, 32);
+	memcpy(j->res->sum.shipped_sha256, hs, 32);
+	memcpy(j->res->sum.rebuilt_sha256, hu, 32);
+	if ((error = set_new(j->ctx, j->res->doc, "compression",
+	         json_pack("{s:o, s:o, s:b, s:o, s:o, s:I}", "shipped",
+	             strj(j->res->sum.shipped_compression), "rebuilt",
+	             strj(j->res->sum.rebuilt_compression),
+	             "compressed_identical", same, "shipped_decompressed",
+	             decompressed_json(&ds, cs, have_dh ? dhs : NULL),
+	             "rebuilt_decompressed",
+	             decompressed_json(&du, cu, have_dh ? dhu : NULL),
+	             "max_decompressed", (json_int_t)max))) < 0)
+		goto out;
+	if (cs != CMP_COMP_NONE &&
+	    (error = cmp_finding(j->ctx, &j->findings, CMP_INFO, "compressed",
+	         "the shipped file is %s-compressed (%llu bytes, %llu "
+	         "decompressed): compared on its decompressed contents",
+	         cmp_compression_name(cs), (unsigned long long)j->fs.size,
+	         (unsigned long long)ds.size)) < 0)
+		goto out;
+	if (cu != CMP_COMP_NONE &&
+	    (error = cmp_finding(j->ctx, &j->findings, CMP_INFO, "compressed",
+	         "the rebuilt file is %s-compressed (%llu bytes, %llu "
+	         "decompressed): compared on its decompressed contents",
+	         cmp_compression_name(cu), (unsigned long long)j->fu.size,
+	         (unsigned long long)du.size)) < 0)
+		goto out;
+	for (i = 0; i < json_array_size(cf.list); i++) {
+		if (j->findings.list == NULL &&
+		    (j->findings.list = json_array()) == NULL) {
+			error = sp_err_set(j->ctx, SP_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (json_array_append(
+		        j->findings.list, json_array_get(cf.list, i)) < 0) {
+			error = sp_err_set(j->ctx, SP_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	j->findings.nfail += cf.nfail;
+
+	/* The verdict (docs/spec/compare.md, 4.4). */
+	v = j->res->sum.verdict;
+	if ((inner = strdup(j->res->reason ? j->res->reason : "")) == NULL) {
+		error = sp_err_set(j->ctx, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (same) {
+		error = set_reason(j, SP_VERDICT_IDENTICAL,
+		    "the compressed files are byte-identical (%s)",
+		    cmp_compression_name(cs));
+	} else if (cf.nfail > 0 &&
+	           (v == SP_VERDICT_IDENTICAL || sp_verdict_is_match(v))) {
+		error = set_reason(j, SP_VERDICT_DIFFERENT,
+		    "the decompressed contents match (%s), but a compressed "
+		    "file is not exactly one compressed stream (loaders "
+		    "disagree on what follows the first one)",
+		    how);
+	} else if (v == SP_VERDICT_IDENTICAL) {
+		if (j->nsig == 1 && j->nsig_ok == 1 && j->findings.nfail == 0)
+			error = set_reason(j,
+			    SP_VERDICT_IDENTICAL_MODULO_SIGNATURE,
+			    "the decompressed modules are byte-identical (%s) "
+			    "and the module signature verifies over the "
+			    "rebuilt module",
+			    how);
+		else
+			error = set_reason(j, SP_VERDICT_EXPLAINED_DIFFERENCE,
+			    "the decompressed contents are byte-identical "
+			    "(%s), "
+			    "but the compressed files differ and no verified "
+			    "module signature covers the module: the shipped "
+			    "file is not reproduced (compress with the same "
+			    "tool and settings)",
+			    how);
+	} else {
+		error = set_reason(
+		    j, v, "compared decompressed (%s): %s", how, inner);
+	}
+out:
+	free(inner);
+	cmp_file_close(&ds);
+	cmp_file_close(&du);
+	free(ns);
+	free(nu);
+	json_decref(cf.list);
+	return error;
+}
+
 /* ---- entry points
  * --------------------------------------------------------------
  */
@@ -1141,7 +1377,7 @@ sp_compare_files(sp_ctx *ctx, sp_compare_result **out, const char *shipped,
 	sp_compare_result *res = NULL;
 	job j;
 	int error = 0, cmp_error = 0;
-	bool pe_s, pe_u, elf_s, elf_u;
+	bool pe_s, pe_u, elf_s, elf_u, handled = false;
 
 	*out = NULL;
 	if (opts == NULL)
@@ -1184,6 +1420,9 @@ sp_compare_files(sp_ctx *ctx, sp_compare_result **out, const char *shipped,
 			goto done;
 		}
 		cmp_error = compare_pe_detached(&j);
+	} else if ((cmp_error = compare_compressed(&j, &handled)) < 0 ||
+	           handled) {
+		/* compared decompressed, or could not be */
 	} else if (pe_s && pe_u) {
 		res->sum.method = "pe-authenticode";
 		cmp_error = compare_pe(&j);
@@ -1221,6 +1460,7 @@ done:
 		json_object_del(res->doc, "pe_rebuilt");
 		json_object_del(res->doc, "elf");
 		json_object_del(res->doc, "module_signature");
+		json_object_del(res->doc, "compression");
 	}
 	if (opts->diffoscope && res->sum.verdict != SP_VERDICT_ERROR &&
 	    !sp_verdict_is_match(res->sum.verdict)) {

@@ -334,6 +334,44 @@ int kmod_cms_verify(sp_ctx *ctx, kmod_cms *m, struct x509_st *extra_cert,
     const uint8_t *content_digest, size_t digest_len, const char **why,
     char **subject);
 
+/* ---- compressed modules (compare_decompress.c) ----------------------------
+ */
+
+typedef enum cmp_compression {
+	CMP_COMP_NONE = 0,
+	CMP_COMP_XZ = 1,   /* FD 37 7A 58 5A 00 */
+	CMP_COMP_ZSTD = 2, /* 28 B5 2F FD */
+	CMP_COMP_GZIP = 3, /* 1F 8B 08 */
+} cmp_compression;
+
+/** The compression of @p f, by its magic bytes (never by its name). */
+cmp_compression cmp_compression_detect(const cmp_file *f);
+/** "xz", "zstd", "gzip" or "none". */
+const char *cmp_compression_name(cmp_compression c);
+/**
+ * Decompress the first bytes of @p in only: *is_elf tells whether the
+ * contents start with the ELF magic. Corrupt data fails (SP_EPARSE).
+ */
+int cmp_decompress_peek(
+    sp_ctx *ctx, const cmp_file *in, cmp_compression kind, bool *is_elf);
+/**
+ * Decompress @p in into an unlinked temporary file (in $TMPDIR, else
+ * /tmp) opened as @p out, named @p name (borrowed); close it with
+ * cmp_file_close. More than @p max decompressed bytes fail with
+ * SP_ELIMIT, corrupt data with SP_EPARSE. Anything but exactly one xz
+ * stream, zstd frame or gzip member is a fail finding in @p fs
+ * (cmp_compression_framing).
+ */
+int cmp_decompress(sp_ctx *ctx, cmp_file *out, const cmp_file *in,
+    cmp_compression kind, uint64_t max, const char *name, cmp_findings *fs);
+/**
+ * Framing of xz and zstd files: a fail finding ("compressed-framing")
+ * unless @p f is exactly one xz stream (read back from the footer and
+ * index at its end) or one zstd frame (walked block by block).
+ */
+int cmp_compression_framing(
+    sp_ctx *ctx, const cmp_file *f, cmp_compression kind, cmp_findings *fs);
+
 /* ---- signature helpers (compare_sig.c) ------------------------------------
  */
 

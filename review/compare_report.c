@@ -140,6 +140,34 @@ sp_compare_result_text(sp_ctx *ctx, sp_buf *b, const sp_compare_result *res)
 		        ? js(v, "rebuilt_build_id")
 		        : "(none)"));
 	}
+	if ((v = json_object_get(doc, "compression")) != NULL) {
+		PUT(sp_buf_puts(b, "\n"));
+		for (i = 0; i < 2; i++) {
+			const char *side = i ? "rebuilt" : "shipped";
+			const json_t *c =
+			    json_object_get(v, i ? "rebuilt_decompressed"
+			                         : "shipped_decompressed");
+
+			if (json_is_object(c))
+				PUT(sp_buf_printf(b,
+				    "%-10s %s %s, %lld bytes decompressed, "
+				    "sha256 %s\n",
+				    i ? "" : "compressed", side, js(v, side),
+				    ji(c, "size"),
+				    js(c, "sha256")[0] ? js(c, "sha256")
+				                       : "(not computed)"));
+			else
+				PUT(sp_buf_printf(b,
+				    "%-10s %s not compressed\n",
+				    i ? "" : "compressed", side));
+		}
+		PUT(sp_buf_printf(b,
+		    "           %s; compared on the decompressed contents "
+		    "(range offsets are theirs)\n",
+		    jb(v, "compressed_identical")
+		        ? "the compressed files are byte-identical"
+		        : "the files as given differ"));
+	}
 	if ((v = json_object_get(doc, "module_signature")) != NULL) {
 		PUT(sp_buf_printf(b,
 		    "module signature: %lld bytes at offset %lld, %s, %s\n",
@@ -272,6 +300,30 @@ sp_compare_result_html(sp_ctx *ctx, sp_buf *b, const sp_compare_result *res)
 	}
 	if ((v = json_object_get(doc, "normalized")) != NULL)
 		PUT(row(b, "normalized rebuilt sha256", js(v, "sha256")));
+	if ((v = json_object_get(doc, "compression")) != NULL) {
+		for (i = 0; i < 2; i++) {
+			const char *side = i ? "rebuilt" : "shipped";
+			const json_t *c =
+			    json_object_get(v, i ? "rebuilt_decompressed"
+			                         : "shipped_decompressed");
+
+			if (!json_is_object(c))
+				continue;
+			snprintf(num, sizeof(num),
+			    "%s-compressed; %lld bytes decompressed",
+			    js(v, side), ji(c, "size"));
+			PUT(row(b,
+			    i ? "rebuilt compression" : "shipped compression",
+			    num));
+			PUT(row(b, "", js(c, "sha256")));
+		}
+		PUT(row(b, "compared",
+		    jb(v, "compressed_identical")
+		        ? "the compressed files are byte-identical"
+		        : "on the decompressed contents (the files as given "
+		          "differ; range offsets are in the decompressed "
+		          "contents)"));
+	}
 	if ((v = json_object_get(doc, "module_signature")) != NULL) {
 		PUT(row(b, "module signature",
 		    jb(v, "valid_over_rebuilt")

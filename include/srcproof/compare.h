@@ -16,6 +16,10 @@
  *                               fields, sections and overlay
  *   ERROR                       a file could not be read or parsed
  *
+ * Compressed kernel modules (xz, zstd, gzip, by magic) are compared on
+ * their decompressed contents, written to unlinked temporary files of
+ * bounded size (sp_compare_options.max_decompressed).
+ *
  * The normalization rules and the JSON result are specified in
  * docs/spec/compare.md. Memory use is bounded: files are streamed, never
  * loaded whole.
@@ -62,6 +66,9 @@ bool sp_verdict_is_match(sp_verdict v);
 /** Default cap on the number of differing ranges kept in a result. */
 #define SP_COMPARE_DEFAULT_MAX_RANGES 64
 
+/** Default cap on the decompressed size of a compressed module. */
+#define SP_COMPARE_DEFAULT_MAX_DECOMPRESSED ((uint64_t)512 << 20)
+
 /** Options of sp_compare_files(). */
 typedef struct sp_compare_options {
 	unsigned version; /**< SP_COMPARE_OPTIONS_VERSION */
@@ -92,11 +99,18 @@ typedef struct sp_compare_options {
 	 * certificates inside the signature are used.
 	 */
 	const char *signer_cert_path;
+	/**
+	 * Compressed ELF files (.ko.xz, .ko.zst, .ko.gz, detected by magic)
+	 * are compared decompressed; a file that decompresses to more than
+	 * this many bytes is an ERROR (0: SP_COMPARE_DEFAULT_MAX_DECOMPRESSED).
+	 */
+	uint64_t max_decompressed;
 } sp_compare_options;
 
 #define SP_COMPARE_OPTIONS_INIT                                                \
 	{                                                                      \
-		SP_COMPARE_OPTIONS_VERSION, NULL, 0, false, NULL, 0, 0, NULL   \
+		SP_COMPARE_OPTIONS_VERSION, NULL, 0, false, NULL, 0, 0, NULL,  \
+		    0                                                          \
 	}
 
 /** An opaque comparison result. */
@@ -133,6 +147,13 @@ typedef struct sp_compare_summary {
 	uint64_t ranges_total;    /**< differing ranges found */
 	uint64_t bytes_differing; /**< total length of every range */
 	size_t nfindings;         /**< findings of any severity */
+	/**
+	 * "xz", "zstd" or "gzip" when that file was compared decompressed,
+	 * else NULL. Sizes and digests above are of the files as given; the
+	 * ranges are offsets in the decompressed contents.
+	 */
+	const char *shipped_compression;
+	const char *rebuilt_compression;
 } sp_compare_summary;
 
 /**

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cmocka.h>
 
@@ -853,6 +854,259 @@ test_review_kmod__signer_by_key_id(void **state)
 	X509_free(cert2);
 }
 
+/* ---- compressed modules ---------------------------------------------------
+ */
+
+static void
+put_le32(uint8_t *p, uint32_t v)
+{
+	cmp_put_le32(p, v);
+}
+
+/* A hand-made xz stream (CRC32 check, one block, one uncompressed LZMA2
+ * chunk) holding @p data (1..64 bytes); returns its length (<= 128). */
+static size_t
+make_xz(uint8_t *b, const uint8_t *data, size_t n)
+{
+	static const uint8_t magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+	size_t o = 0, blk, unpadded, ix;
+
+	memcpy(b, magic, 6);
+	b[6] = 0;
+	b[7] = 1; /* CRC32 */
+	put_le32(b + 8, (uint32_t)crc32(0, b + 6, 2));
+	o = blk = 12;
+	/* Block header: size 12, no sizes, one filter LZMA2 (dict 4 KiB). */
+	memset(b + o, 0, 12);
+	b[o] = 2;
+	b[o + 2] = 0x21;
+	b[o + 3] = 1;
+	b[o + 4] = 0;
+	put_le32(b + o + 8, (uint32_t)crc32(0, b + o, 8));
+	o += 12;
+	b[o++] = 1; /* uncompressed chunk, dictionary reset */
+	b[o++] = 0;
+	b[o++] = (uint8_t)(n - 1);
+	memcpy(b + o, data, n);
+	o += n;
+	b[o++] = 0; /* end of LZMA2 data */
+	unpadded = o - blk;
+	while ((o - blk) % 4 != 0)
+		b[o++] = 0;
+	put_le32(b + o, (uint32_t)crc32(0, data, (uInt)n));
+	o += 4;
+	unpadded += 4;
+	/* Index: one record. */
+	ix = o;
+	b[o++] = 0;
+	b[o++] = 1;
+	b[o++] = (uint8_t)unpadded;
+	b[o++] = (uint8_t)n;
+	while ((o - ix) % 4 != 0)
+		b[o++] = 0;
+	put_le32(b + o, (uint32_t)crc32(0, b + ix, (uInt)(o - ix)));
+	o += 4;
+	/* Footer. */
+	put_le32(b + o + 4, (uint32_t)((o - ix) / 4 - 1));
+	b[o + 8] = 0;
+	b[o + 9] = 1;
+	put_le32(b + o, (uint32_t)crc32(0, b + o + 4, 6));
+	b[o + 10] = 'Y';
+	b[o + 11] = 'Z';
+	return o + 12;
+}
+
+/* A zstd frame with one raw block (single segment, 1-byte size). */
+static size_t
+make_zstd(uint8_t *b, const uint8_t *data, size_t n)
+{
+	uint32_t bh = 1 | (uint32_t)(n << 3); /* last, raw */
+
+	b[0] = 0x28;
+	b[1] = 0xb5;
+	b[2] = 0x2f;
+	b[3] = 0xfd;
+	b[4] = 0x20; /* single segment, FCS 1 byte, no checksum */
+	b[5] = (uint8_t)n;
+	b[6] = (uint8_t)bh;
+	b[7] = (uint8_t)(bh >> 8);
+	b[8] = (uint8_t)(bh >> 16);
+	memcpy(b + 9, data, n);
+	return 9 + n;
+}
+
+/* A gzip member with one stored deflate block. */
+static size_t
+make_gzip(uint8_t *b, const uint8_t *data, size_t n)
+{
+	static const uint8_t hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+
+	memcpy(b, hdr, 10);
+	b[10] = 1; /* BFINAL, stored */
+	b[11] = (uint8_t)n;
+	b[12] = 0;
+	b[13] = (uint8_t)~n;
+	b[14] = 0xff;
+	memcpy(b + 15, data, n);
+	put_le32(b + 15 + n, (uint32_t)crc32(0, data, (uInt)n));
+	put_le32(b + 19 + n, (uint32_t)n);
+	return 23 + n;
+}
+
+/* Decompress b[0..n): the findings' fail count, or an error code. */
+static int
+decompress_mem(const uint8_t *b, size_t n, uint64_t max, uint8_t *out,
+    size_t *outlen, size_t *nfail)
+{
+	cmp_file f, d;
+	cmp_findings fs = {NULL, 0};
+	cmp_compression c;
+	int error;
+
+	cmp_file_mem(&f, "mem", b, n);
+	c = cmp_compression_detect(&f);
+	assert_int_not_equal(c, CMP_COMP_NONE);
+	error = cmp_decompress(ctx, &d, &f, c, max, "mem (decompressed)", &fs);
+	*nfail = fs.nfail;
+	json_decref(fs.list);
+	if (error < 0)
+		return error;
+	assert_string_equal(d.name, "mem (decompressed)");
+	assert_true(d.size <= 256);
+	*outlen = (size_t)d.size;
+	assert_int_equal(cmp_read(ctx, &d, 0, out, *outlen, "x"), 0);
+	cmp_file_close(&d);
+	return 0;
+}
+
+static void
+test_review_compressed__detect_decompress_framing(void **state)
+{
+	static const uint8_t elf[] = "\177ELF and the rest of a module";
+	uint8_t b[512], out[256];
+	size_t n, m, outlen = 0, nfail = 99, i;
+	cmp_file f;
+	bool is_elf = false;
+	size_t (*make[3])(uint8_t *, const uint8_t *, size_t) = {
+	    make_xz, make_zstd, make_gzip};
+	static const cmp_compression kinds[3] = {
+	    CMP_COMP_XZ, CMP_COMP_ZSTD, CMP_COMP_GZIP};
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		n = make[i](b, elf, sizeof(elf) - 1);
+		cmp_file_mem(&f, "mem", b, n);
+		assert_int_equal(cmp_compression_detect(&f), kinds[i]);
+		assert_int_equal(
+		    cmp_decompress_peek(ctx, &f, kinds[i], &is_elf), 0);
+		assert_true(is_elf);
+		assert_int_equal(
+		    decompress_mem(b, n, 1 << 20, out, &outlen, &nfail), 0);
+		assert_int_equal(nfail, 0);
+		assert_int_equal(outlen, sizeof(elf) - 1);
+		assert_memory_equal(out, elf, outlen);
+		/* The cap. */
+		assert_int_equal(
+		    decompress_mem(b, n, 10, out, &outlen, &nfail), SP_ELIMIT);
+		assert_non_null(strstr(
+		    sp_ctx_errmsg(ctx), "decompresses to more than 10 bytes"));
+		/* A second stream after the first: a fail finding. */
+		m = make[i](b + n, elf, 4);
+		assert_int_equal(
+		    decompress_mem(b, n + m, 1 << 20, out, &outlen, &nfail), 0);
+		assert_int_equal(nfail, 1);
+		/* Not ELF inside. */
+		n = make[i](b, (const uint8_t *)"text", 4);
+		cmp_file_mem(&f, "mem", b, n);
+		assert_int_equal(
+		    cmp_decompress_peek(ctx, &f, kinds[i], &is_elf), 0);
+		assert_false(is_elf);
+	}
+	/* Magic only: a name means nothing, short files are not compressed. */
+	cmp_file_mem(&f, "x.ko.xz", elf, sizeof(elf) - 1);
+	assert_int_equal(cmp_compression_detect(&f), CMP_COMP_NONE);
+	cmp_file_mem(&f, "x.xz", b, 5);
+	assert_int_equal(cmp_compression_detect(&f), CMP_COMP_NONE);
+	assert_string_equal(cmp_compression_name(CMP_COMP_ZSTD), "zstd");
+
+	/* xz: stream padding, a bad index CRC, a truncated file. */
+	n = make_xz(b, elf, sizeof(elf) - 1);
+	memset(b + n, 0, 4);
+	assert_int_equal(
+	    decompress_mem(b, n + 4, 1 << 20, out, &outlen, &nfail), 0);
+	assert_int_equal(nfail, 1);
+	{
+		cmp_findings fs = {NULL, 0};
+
+		b[n - 12 - 1] ^= 1; /* index CRC */
+		cmp_file_mem(&f, "mem", b, n);
+		assert_int_equal(
+		    cmp_compression_framing(ctx, &f, CMP_COMP_XZ, &fs), 0);
+		assert_int_equal(fs.nfail, 1);
+		assert_non_null(
+		    strstr(json_string_value(json_object_get(
+		               json_array_get(fs.list, 0), "message")),
+		        "malformed xz index"));
+		json_decref(fs.list);
+	}
+	n = make_xz(b, elf, sizeof(elf) - 1);
+	assert_int_equal(
+	    decompress_mem(b, n - 20, 1 << 20, out, &outlen, &nfail),
+	    SP_EPARSE);
+	assert_non_null(strstr(sp_ctx_errmsg(ctx), "corrupt xz data"));
+
+	/* zstd: a reserved block type, a truncated block, RLE blocks. */
+	{
+		cmp_findings fs = {NULL, 0};
+
+		n = make_zstd(b, elf, sizeof(elf) - 1);
+		b[6] |= 6; /* block type 3 */
+		cmp_file_mem(&f, "mem", b, n);
+		assert_int_equal(
+		    cmp_compression_framing(ctx, &f, CMP_COMP_ZSTD, &fs), 0);
+		assert_int_equal(fs.nfail, 1);
+		b[6] &= (uint8_t)~6;
+		cmp_file_mem(&f, "mem", b, n - 1);
+		assert_int_equal(
+		    cmp_compression_framing(ctx, &f, CMP_COMP_ZSTD, &fs), 0);
+		assert_int_equal(fs.nfail, 2);
+		/* Two RLE blocks of 100 bytes: 5 + 1 + 2 * 4 bytes. */
+		b[4] = 0x20;
+		b[5] = 200;
+		b[6] = (uint8_t)(2 | (100 << 3));
+		b[7] = (uint8_t)((100 << 3) >> 8);
+		b[8] = 0;
+		b[9] = 'A';
+		b[10] = (uint8_t)(1 | 2 | (100 << 3));
+		b[11] = (uint8_t)((100 << 3) >> 8);
+		b[12] = 0;
+		b[13] = 'B';
+		cmp_file_mem(&f, "mem", b, 14);
+		assert_int_equal(
+		    cmp_compression_framing(ctx, &f, CMP_COMP_ZSTD, &fs), 0);
+		assert_int_equal(fs.nfail, 2);
+		json_decref(fs.list);
+		assert_int_equal(
+		    decompress_mem(b, 14, 1 << 20, out, &outlen, &nfail), 0);
+		assert_int_equal(nfail, 0);
+		assert_int_equal(outlen, 200);
+		assert_int_equal(out[0], 'A');
+		assert_int_equal(out[99], 'A');
+		assert_int_equal(out[100], 'B');
+		assert_int_equal(out[199], 'B');
+	}
+	/* gzip: corrupt deflate data. */
+	n = make_gzip(b, elf, sizeof(elf) - 1);
+	b[13] ^= 0xff; /* NLEN no longer ~LEN */
+	assert_int_equal(
+	    decompress_mem(b, n, 1 << 20, out, &outlen, &nfail), SP_EPARSE);
+	assert_non_null(strstr(sp_ctx_errmsg(ctx), "corrupt gzip data"));
+	n = make_gzip(b, elf, sizeof(elf) - 1);
+	assert_int_equal(
+	    decompress_mem(b, n - 3, 1 << 20, out, &outlen, &nfail), SP_EPARSE);
+	assert_non_null(strstr(sp_ctx_errmsg(ctx), "gzip data"));
+}
+
 /* ---- regions and views
  * ------------------------------------------------------- */
 
@@ -1087,6 +1341,7 @@ main(void)
 	    cmocka_unit_test(test_review_elf__refuses_bogus_offsets),
 	    cmocka_unit_test(test_review_kmod__trailer),
 	    cmocka_unit_test(test_review_kmod__signer_by_key_id),
+	    cmocka_unit_test(test_review_compressed__detect_decompress_framing),
 	    cmocka_unit_test(test_review_regions__most_specific_wins),
 	    cmocka_unit_test(test_review_view__pad_tail_patches),
 	    cmocka_unit_test(test_review_compare__bytes_ranges_and_cap),
