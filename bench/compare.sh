@@ -15,6 +15,12 @@
 # it diffoscope is killed and its time is a lower bound), WORK (scratch
 # directory, default a fresh one under /tmp), NO_INSTALL=1 (do not try to
 # install diffoscope with apt-get).
+#
+# Needs: GNU time (/usr/bin/time, Debian package "time"), gcc, binutils
+# (objcopy, strip), gcc-mingw-w64-x86-64, osslsigncode, openssl; diffoscope
+# (package "diffoscope-minimal" or "diffoscope"; installed here when run
+# as root unless NO_INSTALL=1, else srcproof is timed alone). time and
+# diffoscope are not installed by scripts/bootstrap.sh.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 sp=${1:-$here/build/release/srcproof}
