@@ -2,7 +2,9 @@
 # Regenerate the small seed corpora of fuzz_pe and fuzz_elf (each seed
 # under 4 KiB): a hand-made minimal PE32 and PE32+, a signed and a nested
 # signed copy (osslsigncode), a tiny linked ELF with build-id and
-# .gnu_debuglink, a relocatable object, and a module signature trailer.
+# .gnu_debuglink, a relocatable object, a module signature trailer (issuer
+# and serial, and subjectKeyIdentifier), the module compressed with xz,
+# zstd and gzip, and compressed files of more than one stream.
 # Usage: bash fuzz/make_compare_seeds.sh   (from the source tree)
 set -eu
 cd "$(dirname "$0")"
@@ -82,4 +84,27 @@ n=$(wc -c <"$t/m.p7")
 		$((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"
 	printf '~Module signature appended~\n'
 } >"$elf/module.ko"
+# sign-file -k: the SignerInfo names the signer by subjectKeyIdentifier.
+openssl cms -sign -binary -outform DER -nosmimecap -noattr -nocerts -keyid \
+	-md sha256 -signer "$t/c.pem" -inkey "$t/k.pem" -in "$t/m.ko" -out "$t/s.p7"
+n=$(wc -c <"$t/s.p7")
+{
+	cat "$t/m.ko" "$t/s.p7"
+	printf '\000\000\002\000\000\000\000\000'
+	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((n >> 24 & 255)) \
+		$((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"
+	printf '~Module signature appended~\n'
+} >"$elf/module-skid.ko"
+# Compressed modules (signed, then compressed), and framing faults.
+xz --check=crc32 --lzma2=dict=1MiB -c "$elf/module.ko" >"$elf/module.ko.xz"
+zstd -q -19 -c "$elf/module.ko" >"$elf/module.ko.zst"
+gzip -n -9 -c "$elf/module.ko" >"$elf/module.ko.gz"
+head -c 0 /dev/null | xz --check=crc32 >"$t/e.xz"
+cat "$elf/module.ko.xz" "$t/e.xz" >"$elf/twostreams.ko.xz"
+head -c 0 /dev/null | zstd -q -c >"$t/e.zst"
+cat "$elf/module.ko.zst" "$t/e.zst" >"$elf/twoframes.ko.zst"
+{
+	cat "$elf/module.ko.gz"
+	printf 'junk'
+} >"$elf/trailing.ko.gz"
 ls -l "$pe" "$elf"
