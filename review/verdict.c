@@ -74,6 +74,12 @@ sp_verdict_method(const sp_compare_summary *sum)
 		return "detached-authenticode";
 	if (strcmp(m, "elf-module-signature") == 0)
 		return "module-signature";
+	/* Compressed modules equal once decompressed, and unsigned. */
+	if ((sum->shipped_compression != NULL ||
+	        sum->rebuilt_compression != NULL) &&
+	    sum->verdict == SP_VERDICT_EXPLAINED_DIFFERENCE &&
+	    sum->ranges_total == 0)
+		return "decompressed-identical";
 	if (strcmp(m, "elf") == 0)
 		return sum->verdict == SP_VERDICT_EXPLAINED_DIFFERENCE
 		           ? "elf-explained"

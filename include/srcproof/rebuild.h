@@ -218,8 +218,8 @@ int sp_verdict_html(
 /**
  * Method name recorded for a comparison: "bit-identical" when the files
  * are identical, else "normalized-authenticode", "detached-authenticode",
- * "module-signature", "elf-explained", "elf-sections" or "bytes" by the
- * compare method.
+ * "module-signature", "decompressed-identical", "elf-explained",
+ * "elf-sections" or "bytes" by the compare method.
  */
 const char *sp_verdict_method(const sp_compare_summary *sum);
 

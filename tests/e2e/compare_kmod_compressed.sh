@@ -41,6 +41,18 @@ expect_rc 0 sp compare "$F/mod.signed.ko.xz" "$F/mod.ko.xz"
 expect_grep '^compressed shipped xz, 2[0-9]* bytes decompressed' "$T/out"
 expect_grep 'the files as given differ; compared on the decompressed contents' "$T/out"
 
+# A signed verdict names the files as given.
+expect_rc 0 sp key generate -o "$T/rb.key" --no-passphrase -q
+expect_rc 0 sp compare -q --key "$T/rb.key" --attest "$T/v.sig" \
+	"$F/mod.signed.ko.xz" "$F/mod.ko.xz"
+expect_rc 0 sp verify-sig "$F/mod.signed.ko.xz" --sig "$T/v.sig" --pubkey "$T/rb.key.pub"
+jq -r .payload "$T/v.sig" | base64 -d | jq -e --arg s "$(sha "$F/mod.signed.ko.xz")" \
+	--arg r "$(sha "$F/mod.ko.xz")" '.predicate.verdict == "IDENTICAL_MODULO_SIGNATURE"
+	and .predicate.artefacts[0].method == "module-signature"
+	and .predicate.artefacts[0].shipped_sha256 == $s
+	and .predicate.artefacts[0].rebuilt_sha256 == $r
+	and .subject[0].digest.sha256 == $s' >/dev/null || fail "compressed verdict statement"
+
 # Rebuilt uncompressed: the shipped side is decompressed alone.
 expect_rc 0 sp compare --json "$F/mod.signed.ko.zst" "$F/mod.ko"
 jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE" and .compression.rebuilt == null
@@ -75,6 +87,10 @@ jq -e '.verdict == "EXPLAINED_DIFFERENCE" and (.match | not)
   and (.reason | contains("decompressed contents are byte-identical"))
   and (.reason | contains("not reproduced"))' "$T/out" >/dev/null ||
 	fail "unsigned module, other compression settings"
+expect_rc 1 sp compare -q --key "$T/rb.key" --attest "$T/e.sig" "$F/mod.ko.xz" "$F/mod.other.ko.xz"
+jq -r .payload "$T/e.sig" | base64 -d | jq -e '.predicate.verdict == "EXPLAINED_DIFFERENCE"
+	and .predicate.artefacts[0].method == "decompressed-identical"' >/dev/null ||
+	fail "verdict method of modules equal once decompressed"
 
 # A signature made for another module, a different module: DIFFERENT.
 expect_rc 1 sp compare --json "$F/mod.badsig.ko.zst" "$F/mod.ko.zst"

@@ -402,6 +402,12 @@ test_review_rebuild__methods(void **state)
 	s.verdict = SP_VERDICT_EXPLAINED_DIFFERENCE;
 	s.method = "elf";
 	assert_string_equal(sp_verdict_method(&s), "elf-explained");
+	s.shipped_compression = "xz"; /* equal once decompressed */
+	assert_string_equal(sp_verdict_method(&s), "decompressed-identical");
+	s.ranges_total = 2; /* build-id and debuglink CRC, decompressed */
+	assert_string_equal(sp_verdict_method(&s), "elf-explained");
+	s.shipped_compression = NULL;
+	s.ranges_total = 0;
 	s.verdict = SP_VERDICT_DIFFERENT;
 	assert_string_equal(sp_verdict_method(&s), "elf-sections");
 	s.method = "bytes";
