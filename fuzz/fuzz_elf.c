@@ -51,6 +51,8 @@ fuzz_compressed(sp_ctx *ctx, const cmp_file *f)
 	if (c == CMP_COMP_NONE)
 		return;
 	(void)cmp_decompress_peek(ctx, f, c, &is_elf);
+	/* The framing walkers, also on data the decoders refuse. */
+	(void)cmp_compression_framing(ctx, f, c, &fs);
 	if (cmp_decompress(ctx, &d, f, c, FUZZ_MAX_DECOMPRESSED,
 	        "fuzz (decompressed)", &fs) == 0) {
 		if (d.size > FUZZ_MAX_DECOMPRESSED || d.fd < 0)
