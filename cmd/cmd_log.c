@@ -1175,7 +1175,7 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 	sp_tlog_verifier *lk = NULL, *ws[MAX_WITNESSES] = {NULL};
 	sp_policy *chain[MAX_POLICIES] = {NULL};
 	const sp_policy *last = NULL;
-	size_t nws = 0, npol = 0, i, j, nextra;
+	size_t nws = 0, npol = 0, i, j, nextra = 0;
 	uint64_t quorum = UINT64_MAX;
 	int64_t at = 0;
 	struct vtrust vt;
