@@ -60,6 +60,12 @@ jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE" and .compression.rebuilt == null
   and (.reason | contains("shipped zstd, rebuilt uncompressed; the files as given differ"))' \
 	"$T/out" >/dev/null || fail "compressed against uncompressed"
 
+# Different kinds on the two sides.
+expect_rc 0 sp compare --json "$F/mod.signed.ko.xz" "$F/mod.ko.zst"
+jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE" and .compression.rebuilt == "zstd"
+  and (.reason | contains("shipped xz, rebuilt zstd; the files as given differ"))' \
+	"$T/out" >/dev/null || fail "xz against zstd"
+
 # Equal compressed bytes: IDENTICAL.
 cp "$F/mod.signed.ko.xz" "$T/copy.ko.xz"
 expect_rc 0 sp compare --json "$F/mod.signed.ko.xz" "$T/copy.ko.xz"
