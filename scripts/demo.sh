@@ -50,9 +50,14 @@ say "srcproof $("$SP" version -q | cut -d' ' -f2), demo output in $OUT"
 # ---------------------------------------------------------------------------
 say "Set-up: keys, the trust policy, the transparency log"
 mkdir keys
-for k in vendor-1 vendor-2 vendor-3 auditor reviewer log witness; do
+for k in vendor-1 vendor-2 vendor-3 auditor reviewer log; do
 	quiet key generate -o keys/$k.key -q
 done
+# The witness is another party: its key has its own passphrase, in a file
+# only the witness reads (srcproof never passes the release's passphrase
+# variables on to the witness command).
+(umask 077 && printf 'witness-demo-passphrase\n' >keys/witness.pass)
+quiet key generate -o keys/witness.key --passphrase-fd 3 3<keys/witness.pass
 # The reviewer's X.509 certificate: escrow bundles are encrypted to it.
 openssl req -x509 -newkey rsa:3072 -nodes -keyout keys/reviewer-cms.key \
 	-out keys/reviewer-cms.crt -days 3650 -subj "/CN=Sealed-room reviewer" \
@@ -86,7 +91,7 @@ rm -rf vendor-repo/out
 	git -c user.name=Vendor -c user.email=release@avscan.example \
 		commit -qm "avscan 1.0.0" && git tag v1.0.0)
 "$SP" log vkey --key keys/witness.key --name witness.example/w1 \
-	--cosignature >witness.vkey
+	--cosignature --passphrase-fd 3 >witness.vkey 3<keys/witness.pass
 
 # build VERSION: the vendor's own build of what it ships (src-VERSION is
 # the tagged source, shipped-VERSION what customers get).
@@ -113,8 +118,8 @@ else
 	cp "\$SRCPROOF_CHECKPOINT" cosign-request
 fi
 '$SP' log cosign cosign-request --key keys/witness.key \\
-	--name witness.example/w1 --state witness.state --log-key log/log.vkey \\
-	-o "\$SRCPROOF_COSIGNED" -q
+	--passphrase-fd 3 --name witness.example/w1 --state witness.state \\
+	--log-key log/log.vkey -o "\$SRCPROOF_COSIGNED" -q 3<keys/witness.pass
 cp "\$SRCPROOF_CHECKPOINT" witness.last
 rm -f cosign-request
 SCRIPT
@@ -213,8 +218,8 @@ runoff() {
 # ---------------------------------------------------------------------------
 say "Journey 2: the auditor"
 # The log proof shows release 1.0.2 was logged and witnessed (offline).
-run log verify avscan-1.0.2/manifest.tlog-proof --log-key log/log.vkey \
-	--witness witness.vkey --quorum 1 --entry avscan-1.0.2/manifest.sig
+run log verify avscan-1.0.2/manifest.tlog-proof --policy policy.json \
+	--entry avscan-1.0.2/manifest.sig
 # Every check the bundle allows, the rebuild included, in one command.
 echo "# offline: $OFFLINE"
 runoff verify avscan-1.0.2/bundle.cms --policy policy.json \
