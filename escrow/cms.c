@@ -488,8 +488,7 @@ tlv_header(sp_ctx *ctx, const struct src *s, uint64_t off, struct tlv *t)
 
 	memset(t, 0, sizeof(*t));
 	if (off >= s->size)
-		return sp_err_set(
-		    ctx, SP_EPARSE, "CMS structure is truncated");
+		return sp_err_set(ctx, SP_EPARSE, "CMS structure is truncated");
 	avail = s->size - off < 10 ? (size_t)(s->size - off) : 10;
 	if (avail < 2)
 		return sp_err_set(ctx, SP_EPARSE, "CMS structure is truncated");
