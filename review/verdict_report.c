@@ -57,6 +57,18 @@ rawf(rend *o, const char *fmt, ...)
 	return sp_buf_puts(o->b, buf);
 }
 
+/* Untrusted text, escaped, then padded with spaces to @p width and one. */
+static int
+put_pad(rend *o, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+	int error;
+
+	if ((error = put(o, s)) < 0)
+		return error;
+	return rawf(o, "%*s", n < width ? (int)(width - n) + 1 : 1, "");
+}
+
 #define P(x)                                                                   \
 	do {                                                                   \
 		if ((error = (x)) < 0)                                         \
@@ -159,7 +171,7 @@ bundle_part(rend *o, const json_t *p)
 			    strcmp(st, "PASS") == 0   ? "ok"
 			    : strcmp(st, "FAIL") == 0 ? "bad"
 			                              : "warn"));
-		P(rawf(o, "%-11s ", st));
+		P(put_pad(o, st, 11));
 		if (o->html)
 			P(raw(o, "</span> "));
 		P(put(o, str(c, "name")));
@@ -366,7 +378,8 @@ artefact_part(rend *o, const json_t *a)
 		P(put(o, v));
 		P(raw(o, "</b></td></tr>\n"));
 	} else {
-		P(rawf(o, "  %-27s ", v));
+		P(raw(o, "  "));
+		P(put_pad(o, v, 27));
 		P(put(o, str(a, "name")));
 		P(raw(o, "\n"));
 	}
