@@ -153,6 +153,8 @@ get_name(sp_buf *out, const char *s, size_t len, bool esc)
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
+		if (c == '\r' || c == '\n')
+			return -1; /* written as an escape, never raw */
 		if (c == '\\') {
 			if (++i == len)
 				return -1;
