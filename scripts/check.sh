@@ -91,14 +91,17 @@ fuzz_smoke() {
 		name=$(basename "$f")
 		work=$(mktemp -d)
 		cp -r "fuzz/corpora/$name/." "$work/"
-		"$f" -max_total_time="${SP_FUZZ_SECONDS:-10}" -rss_limit_mb=2048 \
-			-print_final_stats=0 "$work" >"$work.log" 2>&1 || {
-			echo "$name: libFuzzer found a crash:" >&2
+		mkdir -p build/fuzz-artifacts
+		if "$f" -max_total_time="${SP_FUZZ_SECONDS:-10}" -rss_limit_mb=2048 \
+			-print_final_stats=0 -artifact_prefix="build/fuzz-artifacts/$name-" \
+			"$work" >"$work.log" 2>&1; then
+			echo "$name: ${SP_FUZZ_SECONDS:-10} s of fuzzing, no crash" >&2
+		else
+			echo "$name: libFuzzer found a crash (input in build/fuzz-artifacts/):" >&2
 			tail -40 "$work.log" >&2
 			rc=1
-		}
+		fi
 		rm -rf "$work" "$work.log"
-		echo "$name: ${SP_FUZZ_SECONDS:-10} s of fuzzing, no crash" >&2
 	done
 	return $rc
 }
