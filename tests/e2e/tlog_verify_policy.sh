@@ -16,19 +16,10 @@ verify_bundle "$D" r1 release
 cd "$D"
 spx key generate -o w2 --no-passphrase -q || fail "keygen w2"
 spx log vkey --key w2 --name w2.example --cosignature >w2.vkey || fail "w2.vkey"
-# logpol OUT ADD-KEY-ARGS...: policy.json's keys and thresholds (w1
-# witness, threshold 1) plus one more key, signed by root.
-logpol() {
-	local out=$1
-	shift
-	_policy "$out" "$LONG" yes &&
-		spx policy add-key "$out" "$@" -q &&
-		spx policy sign "$out" --key root -q || fail "policy $out"
-}
-logpol policy-log.json logk.pub --roles log
-logpol policy-logwin.json logk.pub --roles log \
+verify_policy_plus policy-log.json logk.pub --roles log
+verify_policy_plus policy-logwin.json logk.pub --roles log \
 	--not-before 2026-01-01 --not-after 2027-01-01
-logpol policy-2w.json w2.pub --roles witness
+verify_policy_plus policy-2w.json w2.pub --roles witness
 spx policy add-key policy-2w.json logk.pub --roles log -q &&
 	spx policy set-threshold policy-2w.json witness 2 -q &&
 	spx policy sign policy-2w.json --key root -q || fail "policy-2w"

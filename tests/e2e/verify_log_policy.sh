@@ -13,23 +13,14 @@ verify_product "$D"
 verify_bundle "$D" r1 release
 cd "$D"
 spx key generate -o w2 --no-passphrase -q || fail "keygen w2"
-# logpol OUT ADD-KEY-ARGS...: policy.json's keys and thresholds (2-of-3
-# release, w1 witness) plus one more key, signed by root.
-logpol() {
-	local out=$1
-	shift
-	_policy "$out" "$LONG" yes &&
-		spx policy add-key "$out" "$@" -q &&
-		spx policy sign "$out" --key root -q || fail "policy $out"
-}
-logpol policy-log.json logk.pub --roles log
-logpol policy-otherlog.json other.pub --roles log
-logpol policy-logwin.json logk.pub --roles log \
+verify_policy_plus policy-log.json logk.pub --roles log
+verify_policy_plus policy-otherlog.json other.pub --roles log
+verify_policy_plus policy-logwin.json logk.pub --roles log \
 	--not-before 2026-01-01 --not-after 2027-01-01
-logpol policy-2wonly.json w2.pub --roles witness
+verify_policy_plus policy-2wonly.json w2.pub --roles witness
 spx policy set-threshold policy-2wonly.json witness 2 -q &&
 	spx policy sign policy-2wonly.json --key root -q || fail "policy-2wonly"
-logpol policy-2w.json w2.pub --roles witness
+verify_policy_plus policy-2w.json w2.pub --roles witness
 spx policy add-key policy-2w.json logk.pub --roles log -q &&
 	spx policy set-threshold policy-2w.json witness 2 -q &&
 	spx policy sign policy-2w.json --key root -q || fail "policy-2w"
