@@ -1118,6 +1118,20 @@ decompressed_json(const cmp_file *f, cmp_compression c, const uint8_t *sha)
 	    sha != NULL ? hexj(sha, 32) : json_null());
 }
 
+/* The finding that @p side (shipped or rebuilt) was compared decompressed. */
+static int
+note_compressed(job *j, const char *side, cmp_compression c,
+    const cmp_file *given, const cmp_file *decompressed)
+{
+	if (c == CMP_COMP_NONE)
+		return 0;
+	return cmp_finding(j->ctx, &j->findings, CMP_INFO, "compressed",
+	    "the %s file is %s-compressed (%llu bytes, %llu decompressed): "
+	    "compared on its decompressed contents",
+	    side, cmp_compression_name(c), (unsigned long long)given->size,
+	    (unsigned long long)decompressed->size);
+}
+
 /*
  * Compressed ELF files (kernel modules as distributions ship them: signed,
  * then compressed): compare the decompressed contents as ELF files, and
@@ -1210,19 +1224,8 @@ compare_compressed(job *j, bool *handled)
 	             decompressed_json(&du, cu, have_dh ? dhu : NULL),
 	             "max_decompressed", (json_int_t)max))) < 0)
 		goto out;
-	if (cs != CMP_COMP_NONE &&
-	    (error = cmp_finding(j->ctx, &j->findings, CMP_INFO, "compressed",
-	         "the shipped file is %s-compressed (%llu bytes, %llu "
-	         "decompressed): compared on its decompressed contents",
-	         cmp_compression_name(cs), (unsigned long long)j->fs.size,
-	         (unsigned long long)ds.size)) < 0)
-		goto out;
-	if (cu != CMP_COMP_NONE &&
-	    (error = cmp_finding(j->ctx, &j->findings, CMP_INFO, "compressed",
-	         "the rebuilt file is %s-compressed (%llu bytes, %llu "
-	         "decompressed): compared on its decompressed contents",
-	         cmp_compression_name(cu), (unsigned long long)j->fu.size,
-	         (unsigned long long)du.size)) < 0)
+	if ((error = note_compressed(j, "shipped", cs, &j->fs, &ds)) < 0 ||
+	    (error = note_compressed(j, "rebuilt", cu, &j->fu, &du)) < 0)
 		goto out;
 	for (i = 0; i < json_array_size(cf.list); i++) {
 		if (j->findings.list == NULL &&
