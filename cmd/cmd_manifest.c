@@ -270,8 +270,7 @@ manifest_create(int argc, char **argv, sp_ctx *ctx)
 	}
 	setup(ctx, &common);
 	if (sp_manifest_create(ctx, &m, &o) < 0 ||
-	    sp_manifest_write(ctx, m, output, 0) < 0 ||
-	    sp_manifest_digest(ctx, m, digest) < 0) {
+	    sp_manifest_write(ctx, m, output, 0, digest) < 0) {
 		rc = cli_fail(ctx);
 		goto out;
 	}

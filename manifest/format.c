@@ -112,10 +112,27 @@ unescape(char *out, const char *s, size_t len, bool field)
 /* ---- serializer -------------------------------------------------------------
  */
 
-int
-sp_manifest_serialize(sp_ctx *ctx, const sp_manifest *m, sp_buf *out)
+/*
+ * Where serialized bytes go: the buffer alone, or, when @p flush is set,
+ * handed on every FLUSH_AT bytes (a large manifest never sits whole in
+ * memory, and is hashed while written).
+ */
+struct sink {
+	sp_ctx *ctx;
+	sp_buf *buf;
+	int (*flush)(struct sink *s); /**< sets the context's error */
+	sp_atomic *w;
+	EVP_MD_CTX *md;
+	uint64_t flushed;
+};
+
+#define FLUSH_AT (64 * 1024)
+
+static int
+serialize(sp_ctx *ctx, const sp_manifest *m, struct sink *sk)
 {
 	char hex[SP_SHA256_HEX_LEN + 1];
+	sp_buf *out = sk->buf;
 	size_t i;
 	int error = 0;
 
@@ -123,6 +140,12 @@ sp_manifest_serialize(sp_ctx *ctx, const sp_manifest *m, sp_buf *out)
 	do {                                                                   \
 		if ((error = (expr)) < 0)                                      \
 			goto out;                                              \
+	} while (0)
+#define LINE_DONE()                                                            \
+	do {                                                                   \
+		if (sk->flush != NULL && out->size >= FLUSH_AT &&              \
+		    (error = sk->flush(sk)) < 0)                               \
+			return error;                                          \
 	} while (0)
 
 	PUT(sp_buf_puts(out, SP_MANIFEST_MAGIC "\n"));
@@ -153,6 +176,7 @@ sp_manifest_serialize(sp_ctx *ctx, const sp_manifest *m, sp_buf *out)
 			    out, e->link_target, strlen(e->link_target), true));
 			PUT(sp_buf_putc(out, '\n'));
 		}
+		LINE_DONE();
 	}
 	for (i = 0; i < m->n; i++) {
 		const sp_manifest_entry *e = &m->entries[i];
@@ -168,7 +192,11 @@ sp_manifest_serialize(sp_ctx *ctx, const sp_manifest *m, sp_buf *out)
 		PUT(sp_buf_puts(out, "  "));
 		PUT(put_escaped(out, e->path, e->path_len, false));
 		PUT(sp_buf_putc(out, '\n'));
+		LINE_DONE();
 	}
+	if (sk->flush != NULL && out->size > 0)
+		return sk->flush(sk);
+#undef LINE_DONE
 #undef PUT
 out:
 	if (error < 0)
@@ -177,16 +205,63 @@ out:
 }
 
 int
-sp_manifest_write(
-    sp_ctx *ctx, const sp_manifest *m, const char *path, unsigned flags)
+sp_manifest_serialize(sp_ctx *ctx, const sp_manifest *m, sp_buf *out)
 {
+	struct sink sk = {.ctx = ctx, .buf = out};
+
+	SP_ASSERT_ARG(ctx, m != NULL && out != NULL);
+	return serialize(ctx, m, &sk);
+}
+
+static int
+flush_to_file(struct sink *sk)
+{
+	int error;
+
+	/* The same cap as a manifest serialized in memory, and parsed. */
+	sk->flushed += sk->buf->size;
+	if (sk->flushed > SP_MANIFEST_MAX_SIZE)
+		return sp_err_buf(sk->ctx, SP_ELIMIT, "manifest");
+	if (EVP_DigestUpdate(sk->md, sk->buf->ptr, sk->buf->size) != 1)
+		return sp_err_set(sk->ctx, SP_ERROR, "SHA-256 failed");
+	if ((error = sp_atomic_write(sk->w, sk->buf->ptr, sk->buf->size)) < 0)
+		return error;
+	sp_buf_clear(sk->buf);
+	return 0;
+}
+
+int
+sp_manifest_write(sp_ctx *ctx, const sp_manifest *m, const char *path,
+    unsigned flags, uint8_t digest[SP_SHA256_LEN])
+{
+	struct sink sk = {.ctx = ctx, .flush = flush_to_file};
 	sp_buf b;
 	int error;
 
-	sp_buf_init(&b, SP_MANIFEST_MAX_SIZE);
-	if ((error = sp_manifest_serialize(ctx, m, &b)) == 0)
-		error =
-		    sp_write_file_atomic(ctx, path, b.ptr, b.size, 0644, flags);
+	SP_ASSERT_ARG(ctx, m != NULL && path != NULL);
+	/* A line is at most a few path lengths: room for one past FLUSH_AT. */
+	sp_buf_init(&b, FLUSH_AT + 8 * SP_MANIFEST_MAX_PATH + 4096);
+	sk.buf = &b;
+	if ((sk.md = EVP_MD_CTX_new()) == NULL) {
+		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (EVP_DigestInit_ex(sk.md, EVP_sha256(), NULL) != 1) {
+		error = sp_err_set(ctx, SP_ERROR, "SHA-256 failed");
+		goto out;
+	}
+	if ((error = sp_atomic_open(ctx, &sk.w, path, 0644, flags)) < 0)
+		goto out;
+	if ((error = serialize(ctx, m, &sk)) < 0) {
+		sp_atomic_abort(sk.w);
+		goto out;
+	}
+	if ((error = sp_atomic_commit(sk.w)) < 0)
+		goto out;
+	if (digest != NULL && EVP_DigestFinal_ex(sk.md, digest, NULL) != 1)
+		error = sp_err_set(ctx, SP_ERROR, "SHA-256 failed");
+out:
+	EVP_MD_CTX_free(sk.md);
 	sp_buf_dispose(&b);
 	return error;
 }

@@ -78,7 +78,7 @@ tree_of(const struct mf_builder *b, uint8_t out[MF_SHA1_LEN],
 	size_t nkids = 0, i = lo, k;
 	EVP_MD_CTX *md = NULL;
 	uint64_t size = 0;
-	char hdr[64];
+	char hdr[64], *obj = NULL, *p;
 	int n, error = 0;
 
 	/* Count the children first: a deep chain of directories must not
@@ -136,28 +136,35 @@ tree_of(const struct mf_builder *b, uint8_t out[MF_SHA1_LEN],
 	for (k = 0; k < nkids; k++)
 		size +=
 		    strlen(kids[k].mode) + 1 + kids[k].len + 1 + MF_SHA1_LEN;
+	/* The whole tree object in one buffer: one digest update instead of
+	 * five per entry. */
 	n = snprintf(hdr, sizeof(hdr), "tree %llu", (unsigned long long)size);
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, b->sha1, NULL) != 1 ||
-	    EVP_DigestUpdate(md, hdr, (size_t)n + 1) != 1) {
-		error = sp_err_set(b->ctx, SP_ERROR, "SHA-1 failed");
+	if ((obj = malloc((size_t)n + 1 + size)) == NULL) {
+		error = sp_err_set(b->ctx, SP_ENOMEM, "out of memory");
 		goto out;
 	}
+	memcpy(obj, hdr, (size_t)n + 1);
+	p = obj + n + 1;
 	for (k = 0; k < nkids; k++) {
-		if (EVP_DigestUpdate(md, kids[k].mode, strlen(kids[k].mode)) !=
-		        1 ||
-		    EVP_DigestUpdate(md, " ", 1) != 1 ||
-		    EVP_DigestUpdate(md, kids[k].name, kids[k].len) != 1 ||
-		    EVP_DigestUpdate(md, "", 1) != 1 ||
-		    EVP_DigestUpdate(md, kids[k].oid, MF_SHA1_LEN) != 1) {
-			error = sp_err_set(b->ctx, SP_ERROR, "SHA-1 failed");
-			goto out;
-		}
+		size_t mlen = strlen(kids[k].mode);
+
+		memcpy(p, kids[k].mode, mlen);
+		p += mlen;
+		*p++ = ' ';
+		memcpy(p, kids[k].name, kids[k].len);
+		p += kids[k].len;
+		*p++ = '\0';
+		memcpy(p, kids[k].oid, MF_SHA1_LEN);
+		p += MF_SHA1_LEN;
 	}
-	if (EVP_DigestFinal_ex(md, out, NULL) != 1)
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, b->sha1, NULL) != 1 ||
+	    EVP_DigestUpdate(md, obj, (size_t)(p - obj)) != 1 ||
+	    EVP_DigestFinal_ex(md, out, NULL) != 1)
 		error = sp_err_set(b->ctx, SP_ERROR, "SHA-1 failed");
 out:
 	EVP_MD_CTX_free(md);
+	free(obj);
 	free(kids);
 	return error;
 }

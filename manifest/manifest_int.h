@@ -181,7 +181,7 @@ int mf_git_hash(const struct mf_builder *b, uint8_t out[MF_SHA1_LEN],
 
 /** A job for a hashing thread. */
 struct mf_job {
-	int fd;                   /**< dir: open file, the worker closes it */
+	void *ref;                /**< dir: the directory (one reference) */
 	uint8_t oid[MF_SHA1_LEN]; /**< git: the blob to read */
 	struct mf_item *item;
 };
@@ -201,6 +201,8 @@ struct mf_pool_config {
 	mf_job_fn run;
 	mf_worker_init_fn init; /**< may be NULL */
 	mf_worker_free_fn fini; /**< may be NULL */
+	/** Release a job that will not run (a worker failed); may be NULL. */
+	void (*discard)(struct mf_job *job);
 	void *init_arg;
 };
 
@@ -210,9 +212,9 @@ int mf_pool_start(struct mf_builder *b, struct mf_pool **out,
 
 /**
  * Queue a job (waits while the queue is full). When a worker has failed,
- * the job is dropped (its fd closed) and the worker's error is returned.
+ * the job is discarded and the worker's error is returned.
  */
-int mf_pool_submit(struct mf_pool *p, const struct mf_job *job);
+int mf_pool_submit(struct mf_pool *p, struct mf_job *job);
 
 /**
  * Wait for every job (when @p error is 0), stop the threads, free the pool;

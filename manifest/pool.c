@@ -112,8 +112,8 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		if (skip) {
-			if (job.fd >= 0)
-				close(job.fd);
+			if (p->cfg.discard != NULL)
+				p->cfg.discard(&job);
 		} else {
 			sp_err_clear(w->ctx);
 			rc = p->cfg.run(w, &job);
@@ -279,7 +279,7 @@ pool_error(struct mf_pool *p)
 }
 
 int
-mf_pool_submit(struct mf_pool *p, const struct mf_job *job)
+mf_pool_submit(struct mf_pool *p, struct mf_job *job)
 {
 	struct timespec ts;
 	int error = 0;
@@ -295,8 +295,8 @@ mf_pool_submit(struct mf_pool *p, const struct mf_job *job)
 	}
 	p->producer_waiting = false;
 	if (p->failed) {
-		if (job->fd >= 0)
-			close(job->fd);
+		if (p->cfg.discard != NULL)
+			p->cfg.discard(job);
 		error = pool_error(p);
 	} else {
 		p->ring[(p->head + p->len) % MF_QUEUE] = *job;

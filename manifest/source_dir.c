@@ -1,11 +1,14 @@
 /*
- * Directory source: walk with openat/O_NOFOLLOW (names sorted per
- * directory, so errors come in a stable order), open each regular file on
- * the walking thread and hand the descriptor to a hashing thread.
+ * Directory source: walk with openat/O_NOFOLLOW, names sorted per
+ * directory. The walking thread only lists directories; a hashing thread
+ * opens each file relative to its directory's descriptor (held open by a
+ * reference count), checks it and hashes it, so the open and stat system
+ * calls are shared between the threads too.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,70 +27,18 @@ struct dirent_name {
 	unsigned char type;
 };
 
+/* An open directory, shared by the walker and the jobs of its files. */
+struct dir_ref {
+	atomic_uint refs;
+	int fd;
+};
+
 struct walk {
 	struct mf_builder *b;
 	struct mf_pool *pool;
 	sp_buf path; /**< relative path being visited */
 	unsigned depth;
 };
-
-static int
-hash_fd_job(struct mf_worker *w, struct mf_job *job)
-{
-	struct mf_hasher *h = mf_worker_hasher(w);
-	unsigned char *buf = mf_worker_buf(w);
-	struct mf_item *it = job->item;
-	sp_ctx *ctx = mf_worker_ctx(w);
-	uint64_t total = 0;
-	int error = 0;
-
-	if (mf_hasher_start(h, mf_worker_builder(w), it->size) < 0) {
-		error = sp_err_set(ctx, SP_ERROR, "hashing failed");
-		goto out;
-	}
-	/*
-	 * Read exactly the size seen at open. Asking for one byte more than
-	 * is left tells a file that grew without an extra read for the end
-	 * of file (one read() for most source files).
-	 */
-	for (;;) {
-		uint64_t left = it->size - total;
-		size_t want = left < MF_CHUNK ? (size_t)left + 1 : MF_CHUNK;
-		ssize_t n = read(job->fd, buf, want);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error = sp_err_set(ctx, SP_EIO, "cannot read '%s': %s",
-			    it->path, strerror(errno));
-			goto out;
-		}
-		if (n == 0 || (uint64_t)n > left) {
-			total += (uint64_t)n;
-			break;
-		}
-		total += (uint64_t)n;
-		if (mf_hasher_update(h, buf, (size_t)n) < 0) {
-			error = sp_err_set(ctx, SP_ERROR, "hashing failed");
-			goto out;
-		}
-		mf_worker_add_bytes(w, (uint64_t)n);
-		if (total == it->size && n < (ssize_t)want)
-			break; /* short read of the last bytes: the end */
-	}
-	if (total != it->size) {
-		error = sp_err_set(ctx, SP_EIO,
-		    "'%s' changed while it was being read", it->path);
-		sp_err_hint(ctx, "make the manifest of a tree nothing writes "
-		                 "to");
-		goto out;
-	}
-	if (mf_hasher_final(h, it) < 0)
-		error = sp_err_set(ctx, SP_ERROR, "hashing failed");
-out:
-	close(job->fd);
-	return error;
-}
 
 static int
 cmp_name(const void *a, const void *b)
@@ -136,17 +87,125 @@ io_error(sp_ctx *ctx, const char *what, const char *path, int e)
 	    ctx, SP_EIO, "cannot %s '%s': %s", what, path, strerror(e));
 }
 
+static void
+dir_unref(struct dir_ref *d)
+{
+	if (atomic_fetch_sub_explicit(&d->refs, 1, memory_order_acq_rel) == 1) {
+		close(d->fd);
+		free(d);
+	}
+}
+
+static void
+discard_job(struct mf_job *job)
+{
+	dir_unref(job->ref);
+}
+
+/* Open the job's file in its directory and check it is a regular file. */
+static int
+open_job_file(sp_ctx *ctx, struct mf_job *job, int *fd_out)
+{
+	struct mf_item *it = job->item;
+	struct dir_ref *d = job->ref;
+	const char *name = strrchr(it->path, '/');
+	struct stat st;
+	int fd, error = 0;
+
+	name = name != NULL ? name + 1 : it->path;
+	fd = openat(d->fd, name,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	dir_unref(d);
+	if (fd < 0)
+		return io_error(ctx, "open", it->path, errno);
+	if (fstat(fd, &st) < 0)
+		error = io_error(ctx, "stat", it->path, errno);
+	else if (!S_ISREG(st.st_mode))
+		error = refuse_special(ctx, it->path, st.st_mode);
+	if (error < 0) {
+		close(fd);
+		return error;
+	}
+	/* git's rule: the owner's execute bit makes an executable. */
+	it->type = (st.st_mode & S_IXUSR) ? SP_MANIFEST_EXECUTABLE
+	                                  : SP_MANIFEST_REGULAR;
+	it->size = (uint64_t)st.st_size;
+	*fd_out = fd;
+	return 0;
+}
+
+static int
+hash_file_job(struct mf_worker *w, struct mf_job *job)
+{
+	struct mf_hasher *h = mf_worker_hasher(w);
+	unsigned char *buf = mf_worker_buf(w);
+	struct mf_item *it = job->item;
+	sp_ctx *ctx = mf_worker_ctx(w);
+	uint64_t total = 0;
+	int fd, error;
+
+	if ((error = open_job_file(ctx, job, &fd)) < 0)
+		return error;
+	if (mf_hasher_start(h, mf_worker_builder(w), it->size) < 0) {
+		error = sp_err_set(ctx, SP_ERROR, "hashing failed");
+		goto out;
+	}
+	/*
+	 * Read exactly the size seen at open. Asking for one byte more than
+	 * is left tells a file that grew without an extra read for the end
+	 * of file (one read() for most source files).
+	 */
+	for (;;) {
+		uint64_t left = it->size - total;
+		size_t want = left < MF_CHUNK ? (size_t)left + 1 : MF_CHUNK;
+		ssize_t n = read(fd, buf, want);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error = sp_err_set(ctx, SP_EIO, "cannot read '%s': %s",
+			    it->path, strerror(errno));
+			goto out;
+		}
+		if (n == 0 || (uint64_t)n > left) {
+			total += (uint64_t)n;
+			break;
+		}
+		total += (uint64_t)n;
+		if (mf_hasher_update(h, buf, (size_t)n) < 0) {
+			error = sp_err_set(ctx, SP_ERROR, "hashing failed");
+			goto out;
+		}
+		mf_worker_add_bytes(w, (uint64_t)n);
+		if (total == it->size && n < (ssize_t)want)
+			break; /* short read of the last bytes: the end */
+	}
+	if (total != it->size) {
+		error = sp_err_set(ctx, SP_EIO,
+		    "'%s' changed while it was being read", it->path);
+		sp_err_hint(ctx, "make the manifest of a tree nothing writes "
+		                 "to");
+		goto out;
+	}
+	if (mf_hasher_final(h, it) < 0)
+		error = sp_err_set(ctx, SP_ERROR, "hashing failed");
+out:
+	close(fd);
+	return error;
+}
+
 static int walk_dir(struct walk *wk, int dfd);
 
 static int
-visit(struct walk *wk, int dfd, const char *name, unsigned char dtype)
+visit(
+    struct walk *wk, struct dir_ref *dir, const char *name, unsigned char dtype)
 {
 	sp_ctx *ctx = wk->b->ctx;
 	const char *path = wk->path.ptr;
 	struct mf_item *it;
 	struct stat st;
 	mode_t mode;
-	int fd, error = 0;
+	int dfd = dir->fd, fd, error = 0;
 
 	if ((error = mf_check_path(ctx, path, wk->path.size)) < 0)
 		return error;
@@ -178,7 +237,6 @@ visit(struct walk *wk, int dfd, const char *name, unsigned char dtype)
 		wk->depth++;
 		error = walk_dir(wk, fd);
 		wk->depth--;
-		close(fd);
 		return error;
 	}
 	if (S_ISLNK(mode)) {
@@ -202,44 +260,34 @@ visit(struct walk *wk, int dfd, const char *name, unsigned char dtype)
 	}
 	if (!S_ISREG(mode))
 		return refuse_special(ctx, path, mode);
-	fd = openat(dfd, name,
-	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return io_error(ctx, "open", path, errno);
-	if (fstat(fd, &st) < 0) {
-		error = io_error(ctx, "stat", path, errno);
-		close(fd);
-		return error;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return refuse_special(ctx, path, st.st_mode);
-	}
-	if ((it = mf_builder_add(wk->b, path, wk->path.size)) == NULL) {
-		close(fd);
+	if ((it = mf_builder_add(wk->b, path, wk->path.size)) == NULL)
 		return sp_ctx_errcode(ctx);
-	}
-	/* git's rule: the owner's execute bit makes an executable. */
-	it->type = (st.st_mode & S_IXUSR) ? SP_MANIFEST_EXECUTABLE
-	                                  : SP_MANIFEST_REGULAR;
-	it->size = (uint64_t)st.st_size;
 	{
-		struct mf_job job = {.fd = fd, .item = it};
+		struct mf_job job = {.ref = dir, .item = it};
 
+		atomic_fetch_add_explicit(&dir->refs, 1, memory_order_relaxed);
 		return mf_pool_submit(wk->pool, &job);
 	}
 }
 
+/* List and visit the directory open as @p dfd, which it takes over. */
 static int
 walk_dir(struct walk *wk, int dfd)
 {
 	sp_ctx *ctx = wk->b->ctx;
 	struct dirent_name *names = NULL;
 	size_t n = 0, cap = 0, i, base = wk->path.size;
+	struct dir_ref *dir;
 	struct dirent *de;
 	DIR *d = NULL;
 	int fd, error = 0;
 
+	if ((dir = malloc(sizeof(*dir))) == NULL) {
+		close(dfd);
+		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
+	}
+	atomic_init(&dir->refs, 1);
+	dir->fd = dfd;
 	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
 		error = io_error(
 		    ctx, "read directory", base ? wk->path.ptr : ".", errno);
@@ -291,7 +339,7 @@ walk_dir(struct walk *wk, int dfd)
 			error = sp_err_buf(ctx, error, "path");
 			break;
 		}
-		error = visit(wk, dfd, names[i].name, names[i].type);
+		error = visit(wk, dir, names[i].name, names[i].type);
 	}
 	wk->path.size = base;
 	if (wk->path.ptr != NULL)
@@ -302,6 +350,7 @@ out:
 	for (i = 0; i < n; i++)
 		free(names[i].name);
 	free(names);
+	dir_unref(dir);
 	return error;
 }
 
@@ -318,12 +367,14 @@ mf_source_dir(struct mf_builder *b, const sp_manifest_source_options *o)
 	wk.b = b;
 	sp_buf_init(&wk.path, 2 * SP_MANIFEST_MAX_PATH);
 	cfg.threads = mf_thread_count(o->threads);
-	cfg.run = hash_fd_job;
+	cfg.run = hash_file_job;
+	cfg.discard = discard_job;
 	if ((error = mf_pool_start(b, &wk.pool, &cfg)) == 0) {
 		error = walk_dir(&wk, root);
 		error = mf_pool_finish(wk.pool, error);
+	} else {
+		close(root);
 	}
 	sp_buf_dispose(&wk.path);
-	close(root);
 	return error;
 }

@@ -285,7 +285,7 @@ visit(struct gwalk *g, const char *root, const git_tree_entry *entry)
 	case 0100644:
 	case 0100664:
 	case 0100755: {
-		struct mf_job job = {.fd = -1};
+		struct mf_job job = {0};
 
 		if ((it = mf_builder_add(g->b, g->path.ptr, g->path.size)) ==
 		    NULL)

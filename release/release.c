@@ -233,8 +233,7 @@ make_manifest(struct run *r)
 	so.previous_path = c->previous;
 	if ((error = sp_manifest_create(r->ctx, &m, &so)) < 0 ||
 	    (error = sp_manifest_write(
-	         r->ctx, m, r->manifest, SP_ATOMIC_EXCL)) < 0 ||
-	    (error = sp_manifest_digest_file(r->ctx, d, r->manifest)) < 0)
+	         r->ctx, m, r->manifest, SP_ATOMIC_EXCL, d)) < 0)
 		goto out;
 	sp_hex_encode(r->res->manifest_sha256, d, sizeof(d));
 	r->res->files = sp_manifest_entry_count(m);

@@ -147,11 +147,14 @@ int sp_manifest_serialize(
     sp_ctx *ctx, const sp_manifest *m, sp_buf *out) SP_WUR;
 
 /**
- * Write @p m to @p path atomically (nothing appears at @p path on failure).
+ * Write @p m to @p path atomically (nothing appears at @p path on failure),
+ * streamed: the serialized form is never held whole in memory.
  * @param flags SP_ATOMIC_EXCL to refuse an existing file
+ * @param digest if not NULL, receives the SHA-256 of the bytes written (the
+ *        same as sp_manifest_digest, without serializing twice)
  */
-int sp_manifest_write(
-    sp_ctx *ctx, const sp_manifest *m, const char *path, unsigned flags) SP_WUR;
+int sp_manifest_write(sp_ctx *ctx, const sp_manifest *m, const char *path,
+    unsigned flags, uint8_t digest[32]) SP_WUR;
 
 /**
  * Parse a manifest. Only the canonical form is accepted: anything

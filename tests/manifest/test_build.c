@@ -550,9 +550,10 @@ test_manifest_build__options(void **state)
 	 * match. */
 	assert_int_equal(sp_manifest_create(ctx, &m, &o), 0);
 	snprintf(prev, sizeof(prev), "%s", sub("prev.manifest"));
-	assert_int_equal(sp_manifest_write(ctx, m, prev, SP_ATOMIC_EXCL), 0);
 	assert_int_equal(
-	    sp_manifest_write(ctx, m, prev, SP_ATOMIC_EXCL), SP_EEXISTS);
+	    sp_manifest_write(ctx, m, prev, SP_ATOMIC_EXCL, NULL), 0);
+	assert_int_equal(
+	    sp_manifest_write(ctx, m, prev, SP_ATOMIC_EXCL, NULL), SP_EEXISTS);
 	sp_manifest_free(m);
 	o.kind = SP_MANIFEST_UPDATE;
 	o.previous_path = prev;
@@ -573,6 +574,70 @@ test_manifest_build__options(void **state)
 	sp_ctx_free(ctx);
 }
 
+/* ---- streamed write ---------------------------------------------------------
+ */
+
+/*
+ * sp_manifest_write streams in 64 KiB pieces: for a manifest of several
+ * pieces (with exec and symlink lines and escaped names) the file is the
+ * in-memory serialization byte for byte, and the digest it returns is
+ * sp_manifest_digest's and the file's.
+ */
+static void
+test_manifest_build__streamed_write(void **state)
+{
+	sp_manifest_source_options o = SP_MANIFEST_SOURCE_OPTIONS_INIT;
+	char *dir = sub("stream"), name[64], out[512];
+	uint8_t dw[32], dm[32], df[32];
+	sp_manifest *m = NULL;
+	sp_buf mem, file;
+	sp_ctx *ctx;
+	int i, fd;
+
+	(void)state;
+	assert_int_equal(sp_ctx_new(&ctx), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (i = 0; i < 2500; i++) {
+		snprintf(
+		    name, sizeof(name), "file %04d with\\a long name.c", i);
+		put_file(dir, name, name, strlen(name), i % 7 ? 0644 : 0755);
+	}
+	for (i = 0; i < 300; i++) {
+		char link[1024];
+
+		snprintf(name, sizeof(name), "link %03d", i);
+		snprintf(link, sizeof(link), "%s/%s", dir, name);
+		assert_int_equal(
+		    symlink("file 0001 with\\a long name.c", link), 0);
+	}
+	o.path = dir;
+	o.product = "avscan";
+	assert_int_equal(sp_manifest_create(ctx, &m, &o), 0);
+	snprintf(out, sizeof(out), "%s", sub("stream.manifest"));
+	assert_int_equal(sp_manifest_write(ctx, m, out, SP_ATOMIC_EXCL, dw), 0);
+	sp_buf_init(&mem, SP_MANIFEST_MAX_SIZE);
+	assert_int_equal(sp_manifest_serialize(ctx, m, &mem), 0);
+	assert_true(mem.size > 3 * 64 * 1024);
+	sp_buf_init(&file, SP_MANIFEST_MAX_SIZE);
+	assert_true((fd = open(out, O_RDONLY)) >= 0);
+	assert_int_equal(
+	    sp_read_fd(ctx, &file, fd, SP_MANIFEST_MAX_SIZE, out), 0);
+	close(fd);
+	assert_int_equal(file.size, mem.size);
+	assert_memory_equal(file.ptr, mem.ptr, mem.size);
+	assert_int_equal(sp_manifest_digest(ctx, m, dm), 0);
+	assert_int_equal(sp_manifest_digest_file(ctx, df, out), 0);
+	assert_memory_equal(dw, dm, 32);
+	assert_memory_equal(dw, df, 32);
+	/* A failed write leaves nothing behind and the old file as it was. */
+	assert_int_equal(
+	    sp_manifest_write(ctx, m, out, SP_ATOMIC_EXCL, dw), SP_EEXISTS);
+	sp_buf_dispose(&mem);
+	sp_buf_dispose(&file);
+	sp_manifest_free(m);
+	sp_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -584,6 +649,7 @@ main(void)
 	    cmocka_unit_test(test_manifest_build__archive_refusals),
 	    cmocka_unit_test(test_manifest_build__archive_truncated),
 	    cmocka_unit_test(test_manifest_build__options),
+	    cmocka_unit_test(test_manifest_build__streamed_write),
 	};
 
 	return cmocka_run_group_tests_name(
