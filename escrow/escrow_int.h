@@ -88,6 +88,39 @@ int sp_tarw_close(sp_tarw *w);
 /** Free; NULL is a no-op. */
 void sp_tarw_free(sp_tarw *w);
 
+/* ---- read-ahead of source files (prefetch.c) ------------------------------
+ */
+
+typedef struct sp_prefetch sp_prefetch;
+
+/** A piece of a file, valid until the next sp_prefetch_next. */
+struct sp_prefetch_chunk {
+	size_t item;   /**< index in the paths given */
+	uint64_t size; /**< the file's size when it was opened */
+	const unsigned char *data;
+	size_t len;
+	bool first, last; /**< a file of 0 bytes is one chunk, both */
+};
+
+/**
+ * Start a thread that reads the regular files @p paths (kept by the caller
+ * until sp_prefetch_stop), in order, each exactly to the size it has when
+ * opened (O_NOFOLLOW).
+ */
+int sp_prefetch_start(
+    sp_ctx *ctx, sp_prefetch **out, char *const *paths, size_t n);
+
+/**
+ * The next chunk, in order; releases the previous one. Errors of the
+ * reading thread (cannot open, not a regular file, grew, shrank) come at
+ * the point of the file they concern, into @p ctx.
+ */
+int sp_prefetch_next(
+    sp_prefetch *pf, sp_ctx *ctx, struct sp_prefetch_chunk *chunk);
+
+/** Stop the thread (it may be waiting for room) and free; NULL is a no-op. */
+void sp_prefetch_stop(sp_prefetch *pf);
+
 /* ---- CMS (cms.c) ----------------------------------------------------------
  */
 

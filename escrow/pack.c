@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,7 +23,6 @@
 #include "banned.h"
 
 #define OUT_BUF_SIZE ((size_t)1 << 20)
-#define READ_CHUNK ((size_t)1 << 20)
 /* Limits on the optional inputs. */
 #define MAX_SMALL_FILE ((size_t)16 << 20)
 #define MAX_LISTED_FILES ((size_t)1 << 20)
@@ -100,6 +101,14 @@ struct packer {
 	size_t nplan, cap;
 	sp_buf index;
 	sp_tarw *tw;
+	sp_prefetch *pf; /**< reads the SRC_FILE members ahead */
+	pthread_t walk_thread;
+	bool walk_started;
+	sp_ctx *walk_ctx;
+	int walk_error;
+	atomic_bool walk_failed; /**< the walk found a difference */
+	char **files;            /**< their paths, in plan order (not owned) */
+	size_t files_read;
 	uint64_t bytes, files_done, source_files;
 };
 
@@ -172,6 +181,7 @@ read_small(sp_ctx *ctx, sp_buf *out, const char *path, size_t max)
  */
 struct walker {
 	struct packer *p;
+	sp_ctx *ctx;         /**< the walking thread's own */
 	unsigned char *seen; /* per manifest entry */
 	size_t n;
 	uint64_t added, missing, retyped, mode, relinked;
@@ -243,7 +253,7 @@ check_entry(struct walker *w, int dirfd, const char *name,
 static int
 walk_dir(struct walker *w, int fd, int depth)
 {
-	sp_ctx *ctx = w->p->ctx;
+	sp_ctx *ctx = w->ctx;
 	const char *src = w->p->opts->source;
 	DIR *d;
 	struct dirent *de;
@@ -319,7 +329,7 @@ walk_dir(struct walker *w, int fd, int depth)
 }
 
 static int
-walk_source(struct packer *p)
+walk_source(struct packer *p, sp_ctx *ctx)
 {
 	struct walker w;
 	size_t i;
@@ -327,16 +337,16 @@ walk_source(struct packer *p)
 
 	memset(&w, 0, sizeof(w));
 	w.p = p;
+	w.ctx = ctx;
 	w.n = sp_manifest_entry_count(p->m);
 	sp_buf_init(&w.rel, (size_t)1 << 20);
-	if ((w.seen = sp_calloc(p->ctx, w.n + 1, 1)) == NULL)
-		return sp_err_set(p->ctx, SP_ENOMEM, "out of memory");
+	if ((w.seen = sp_calloc(ctx, w.n + 1, 1)) == NULL)
+		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 	fd = open(p->opts->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		error =
-		    sp_err_set(p->ctx, errno == ENOENT ? SP_ENOTFOUND : SP_EIO,
-		        "cannot open source directory '%s': %s",
-		        p->opts->source, strerror(errno));
+		error = sp_err_set(ctx, errno == ENOENT ? SP_ENOTFOUND : SP_EIO,
+		    "cannot open source directory '%s': %s", p->opts->source,
+		    strerror(errno));
 		goto out;
 	}
 	if ((error = walk_dir(&w, fd, 0)) < 0)
@@ -347,7 +357,7 @@ walk_source(struct packer *p)
 			    sp_manifest_entry_at(p->m, i)->path);
 	}
 	if (w.added + w.missing + w.retyped + w.mode + w.relinked > 0) {
-		error = sp_err_set(p->ctx, SP_EVERIFY,
+		error = sp_err_set(ctx, SP_EVERIFY,
 		    "source '%s' does not match manifest '%s': %llu new, %llu "
 		    "missing, %llu of another type, %llu with another "
 		    "executable bit, %llu links changed (first: %s)",
@@ -355,13 +365,61 @@ walk_source(struct packer *p)
 		    (unsigned long long)w.added, (unsigned long long)w.missing,
 		    (unsigned long long)w.retyped, (unsigned long long)w.mode,
 		    (unsigned long long)w.relinked, w.first);
-		sp_err_hint(p->ctx, "pack the source the manifest was made "
-		                    "from, or make a new manifest");
+		sp_err_hint(ctx, "pack the source the manifest was made "
+		                 "from, or make a new manifest");
 	}
 out:
 	free(w.seen);
 	sp_buf_dispose(&w.rel);
 	return error;
+}
+
+static void *
+walk_main(void *arg)
+{
+	struct packer *p = arg;
+
+	p->walk_error = walk_source(p, p->walk_ctx);
+	if (p->walk_error < 0)
+		atomic_store(&p->walk_failed, true);
+	return NULL;
+}
+
+/*
+ * The walk runs on its own thread while the files are packed: it only
+ * stats, the packing reads and hashes. Its verdict is waited for before the
+ * bundle is committed, and takes precedence over any error of the packing
+ * (a missing file fails both; the walk's count of every difference says
+ * more).
+ */
+static int
+walk_start(struct packer *p)
+{
+	int e;
+
+	if (sp_ctx_new(&p->walk_ctx) < 0)
+		return sp_err_set(p->ctx, SP_ENOMEM, "out of memory");
+	if ((e = pthread_create(&p->walk_thread, NULL, walk_main, p)) != 0)
+		return sp_err_set(p->ctx, SP_ERROR,
+		    "cannot start the walking thread: %s", strerror(e));
+	p->walk_started = true;
+	return 0;
+}
+
+/* Wait for the walk; its error, copied to the packer's context, or 0. */
+static int
+walk_join(struct packer *p)
+{
+	if (!p->walk_started)
+		return 0;
+	pthread_join(p->walk_thread, NULL);
+	p->walk_started = false;
+	if (p->walk_error >= 0)
+		return 0;
+	sp_err_set(p->ctx, p->walk_error, "%s", sp_ctx_errmsg(p->walk_ctx));
+	if (sp_ctx_errhint(p->walk_ctx)[0] != '\0')
+		sp_err_hint(p->ctx, "%s", sp_ctx_errhint(p->walk_ctx));
+	return p->walk_error;
 }
 
 /* ---- inputs ------------------------------------------------------------ */
@@ -648,65 +706,53 @@ out:
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* The next file from the reading thread, as plan entry @p e. */
 static int
-write_file_member(struct packer *p, const struct plan *e, unsigned char *chunk)
+write_file_member(struct packer *p, const struct plan *e)
 {
 	sp_ctx *ctx = p->ctx;
+	struct sp_prefetch_chunk c;
 	uint8_t digest[32];
-	struct stat st;
-	int fd = -1, error;
+	int error;
 
-	if ((error = sp_open_read(ctx, &fd, e->path, SP_OPEN_NOFOLLOW)) < 0)
-		return error;
-	if (fstat(fd, &st) < 0) {
-		error = sp_err_set(ctx, SP_EIO, "cannot stat '%s': %s", e->path,
-		    strerror(errno));
-		goto out;
-	}
-	/* Parsed manifests do not record sizes: the digest
-	 * decides. */
-	if (e->entry != NULL && e->entry->size != SP_MANIFEST_SIZE_UNKNOWN &&
-	    (uint64_t)st.st_size != e->entry->size) {
-		error = sp_err_set(ctx, SP_EVERIFY,
-		    "'%s' changed while it was being packed (size)", e->path);
-		goto out;
-	}
-	if ((error = sp_tarw_file_begin(
-	         p->tw, e->name, (uint64_t)st.st_size, e->exec)) < 0)
-		goto out;
-	for (;;) {
-		ssize_t n = read(fd, chunk, READ_CHUNK);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error = sp_err_set(ctx, SP_EIO, "cannot read '%s': %s",
-			    e->path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if ((error = sp_tarw_file_data(p->tw, chunk, (size_t)n)) < 0)
-			goto out;
-		p->bytes += (uint64_t)n;
-	}
+	do {
+		if ((error = sp_prefetch_next(p->pf, ctx, &c)) < 0)
+			return error;
+		if (c.item != p->files_read)
+			return sp_err_set(ctx, SP_ERROR,
+			    "internal error: file %zu read for %zu", c.item,
+			    p->files_read);
+		/* Parsed manifests do not record sizes: the digest
+		 * decides. */
+		if (c.first && e->entry != NULL &&
+		    e->entry->size != SP_MANIFEST_SIZE_UNKNOWN &&
+		    c.size != e->entry->size)
+			return sp_err_set(ctx, SP_EVERIFY,
+			    "'%s' changed while it was being packed (size)",
+			    e->path);
+		if (c.first && (error = sp_tarw_file_begin(
+		                    p->tw, e->name, c.size, e->exec)) < 0)
+			return error;
+		if (c.len > 0 &&
+		    (error = sp_tarw_file_data(p->tw, c.data, c.len)) < 0)
+			return error;
+		p->bytes += c.len;
+	} while (!c.last);
+	p->files_read++;
 	if ((error = sp_tarw_file_end(p->tw, digest)) < 0)
-		goto out;
+		return error;
 	if (e->entry != NULL && !sp_ct_equal(digest, e->entry->sha256, 32)) {
-		error = sp_err_set(ctx, SP_EVERIFY,
+		sp_err_set(ctx, SP_EVERIFY,
 		    "source '%s' does not match manifest '%s': '%s' changed "
 		    "(its SHA-256 differs)",
 		    p->opts->source, p->opts->manifest, e->entry->path);
 		sp_err_hint(ctx, "pack the source the manifest was made from, "
 		                 "or make a new manifest");
-		goto out;
+		return SP_EVERIFY;
 	}
 	if (sp_index_line(&p->index, e->name, digest, false) < 0)
-		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
-out:
-	if (fd >= 0)
-		close(fd);
-	return error;
+		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
+	return 0;
 }
 
 static int
@@ -737,20 +783,33 @@ write_symlink_member(struct packer *p, const struct plan *e)
 	return 0;
 }
 
+/* Start the thread that reads the files of the plan ahead. */
+static int
+start_reading(struct packer *p)
+{
+	size_t i, n = 0;
+
+	if ((p->files = sp_calloc(p->ctx, p->nplan + 1, sizeof(*p->files))) ==
+	    NULL)
+		return sp_err_set(p->ctx, SP_ENOMEM, "out of memory");
+	for (i = 0; i < p->nplan; i++) {
+		if (p->plan[i].kind == SRC_FILE)
+			p->files[n++] = p->plan[i].path;
+	}
+	return sp_prefetch_start(p->ctx, &p->pf, p->files, n);
+}
+
 static int
 write_members(struct packer *p)
 {
-	unsigned char *chunk = NULL;
 	uint8_t digest[32];
 	size_t i;
 	int error = 0;
 
-	if ((chunk = sp_malloc(p->ctx, READ_CHUNK)) == NULL)
+	if (sp_buf_puts(&p->index, SP_ESCROW_INDEX_MAGIC "\n") < 0)
 		return sp_err_set(p->ctx, SP_ENOMEM, "out of memory");
-	if (sp_buf_puts(&p->index, SP_ESCROW_INDEX_MAGIC "\n") < 0) {
-		error = sp_err_set(p->ctx, SP_ENOMEM, "out of memory");
-		goto out;
-	}
+	if ((error = start_reading(p)) < 0)
+		return error;
 	for (i = 0; i < p->nplan; i++) {
 		const struct plan *e = &p->plan[i];
 
@@ -766,14 +825,17 @@ write_members(struct packer *p)
 			p->bytes += e->buf->size;
 			break;
 		case SRC_FILE:
-			error = write_file_member(p, e, chunk);
+			error = write_file_member(p, e);
 			break;
 		case SRC_SYMLINK:
 			error = write_symlink_member(p, e);
 			break;
 		}
 		if (error < 0)
-			goto out;
+			return error;
+		/* The walk's error is the one reported, at the end. */
+		if (atomic_load(&p->walk_failed))
+			return SP_EVERIFY;
 		p->files_done++;
 		sp_progress(p->ctx, "packing", p->files_done, p->bytes,
 		    (uint64_t)p->nplan);
@@ -781,8 +843,6 @@ write_members(struct packer *p)
 	error = sp_tarw_add_buffer(
 	    p->tw, "INDEX", p->index.ptr, p->index.size, false, digest);
 	p->bytes += p->index.size;
-out:
-	free(chunk);
 	return error;
 }
 
@@ -805,6 +865,8 @@ packer_dispose(struct packer *p)
 		free(p->plan[i].path);
 	}
 	free(p->plan);
+	free(p->files);
+	sp_ctx_free(p->walk_ctx);
 	sp_manifest_free(p->m);
 }
 
@@ -833,6 +895,7 @@ sp_escrow_pack(sp_ctx *ctx, const char *out_path,
 
 	memset(&p, 0, sizeof(p));
 	memset(&of, 0, sizeof(of));
+	atomic_init(&p.walk_failed, false);
 	SP_ASSERT_ARG(ctx,
 	    opts != NULL && opts->version == SP_ESCROW_PACK_OPTIONS_VERSION);
 	if (res != NULL)
@@ -857,7 +920,7 @@ sp_escrow_pack(sp_ctx *ctx, const char *out_path,
 
 	if ((error = load_inputs(&p, &mtime)) < 0)
 		goto out;
-	if ((error = walk_source(&p)) < 0)
+	if ((error = walk_start(&p)) < 0)
 		goto out;
 	if ((error = build_plan(&p)) < 0)
 		goto out;
@@ -902,6 +965,8 @@ sp_escrow_pack(sp_ctx *ctx, const char *out_path,
 		error = sp_err_set(ctx, SP_ERROR, "SHA-256 failed");
 		goto out;
 	}
+	if ((error = walk_join(&p)) < 0)
+		goto out;
 	error = sp_atomic_commit(of.w);
 	of.w = NULL;
 	if (error < 0)
@@ -916,6 +981,13 @@ sp_escrow_pack(sp_ctx *ctx, const char *out_path,
 		sp_hex_encode(res->sha256, digest, 32);
 	}
 out:
+	if (p.walk_started) {
+		int werr = walk_join(&p);
+
+		if (werr < 0)
+			error = werr;
+	}
+	sp_prefetch_stop(p.pf);
 	sp_tarw_free(p.tw);
 	sp_cms_writer_free(cms);
 	sp_atomic_abort(of.w);
