@@ -136,6 +136,13 @@ has_children(struct mf_item *const *v, size_t n, size_t i)
 	const struct mf_item *it = v[i];
 	size_t lo = i + 1, hi = n, len = it->path_len;
 
+	/* Paths that start with this one follow it at once: when the next
+	 * does not, none does (the search below is for the rare case of
+	 * "a", "a.c", "a/b"). */
+	if (lo == n || v[lo]->path_len <= len ||
+	    memcmp(v[lo]->path, it->path, len) != 0)
+		return false;
+
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct mf_item *x = v[mid];

@@ -436,6 +436,11 @@ test_manifest_build__archive_refusals(void **state)
 	        {{"l", 'l', "d", 0}, {"d/f", 'f', "x", 0},
 	            {"l/f", 'f', "y", 0}},
 	        3, SP_EUNSAFE, "'l' is both a symbolic link and a directory"},
+	    /* "a.c" sorts between "a" and "a/f": still found. */
+	    {"conflict2.tar",
+	        {{"a", 'f', "x", 0}, {"a.c", 'f', "y", 0},
+	            {"a/f", 'f', "z", 0}},
+	        3, SP_EUNSAFE, "'a' is both a file and a directory"},
 	};
 	sp_manifest_source_options o = SP_MANIFEST_SOURCE_OPTIONS_INIT;
 	sp_buf t = SP_BUF_INIT;
