@@ -157,7 +157,7 @@ cmd_rebuild(int argc, char **argv, sp_ctx *ctx)
 	const char *stmt;
 	sp_key *key = NULL;
 	sp_verdict v;
-	uint64_t n;
+	uint64_t n = 0;
 	size_t len;
 	int opt, exit_now = -1, rc = CLI_EXIT_ERROR;
 

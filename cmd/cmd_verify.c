@@ -266,7 +266,7 @@ cmd_verify(int argc, char **argv, sp_ctx *ctx)
 	sp_verify_result *res = NULL;
 	json_t *doc = NULL;
 	const char *bundle;
-	uint64_t v;
+	uint64_t v = 0;
 	int opt, exit_now = -1, rc = CLI_EXIT_OK, error;
 
 	pols.v = calloc(cap, sizeof(*pols.v));

@@ -129,8 +129,17 @@ exists(const char *path)
 static void
 fmt_time(char out[SP_TIME_STR_LEN], int64_t t)
 {
-	if (sp_time_format(out, t) < 0)
-		snprintf(out, SP_TIME_STR_LEN, "@%lld", (long long)t);
+	char tmp[32];
+	int n;
+
+	if (sp_time_format(out, t) == 0)
+		return;
+	/* Not a calendar time: the number, when it fits. */
+	n = snprintf(tmp, sizeof(tmp), "@%lld", (long long)t);
+	if (n > 0 && n < SP_TIME_STR_LEN)
+		memcpy(out, tmp, (size_t)n + 1);
+	else
+		memcpy(out, "(out of range)", sizeof("(out of range)"));
 }
 
 static int
