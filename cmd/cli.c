@@ -205,6 +205,88 @@ cli_json_print(json_t *doc, const char *kind)
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
 }
 
+/* Print @p text with @p indent spaces before every line. */
+static void
+put_indented(const char *text, const char *indent)
+{
+	const char *p = text, *nl;
+
+	for (; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		fputs(indent, stdout);
+		if (nl == NULL) {
+			fputs(p, stdout);
+			return;
+		}
+		fwrite(p, 1, (size_t)(nl - p + 1), stdout);
+	}
+}
+
+int
+cli_json_print_items(json_t *doc, const char *kind, const char *key, size_t n,
+    cli_json_item_fn item, void *arg)
+{
+	const size_t flags = JSON_INDENT(2) | JSON_ENSURE_ASCII;
+	const char *tail = "[]\n}";
+	char schema[128], *text = NULL;
+	json_t *out = NULL;
+	size_t i, len;
+	int rc = CLI_EXIT_ERROR;
+
+	if (doc == NULL) {
+		cli_error("out of memory while building JSON output");
+		return CLI_EXIT_ERROR;
+	}
+	snprintf(schema, sizeof(schema), "srcproof.%s/v1", kind);
+	out = json_object();
+	/* The array last and empty: its elements go where "[]" is. */
+	if (out == NULL ||
+	    json_object_set_new(out, "schema", json_string(schema)) < 0 ||
+	    json_object_del(doc, key) < 0 || json_object_update(out, doc) < 0 ||
+	    json_object_set_new(out, key, json_array()) < 0 ||
+	    (text = json_dumps(out, flags)) == NULL) {
+		cli_error("out of memory while building JSON output");
+		goto out;
+	}
+	len = strlen(text);
+	if (len < strlen(tail) ||
+	    strcmp(text + len - strlen(tail), tail) != 0) {
+		cli_error("cannot serialise JSON output");
+		goto out;
+	}
+	if (n == 0) {
+		puts(text);
+		rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+		goto out;
+	}
+	fwrite(text, 1, len - strlen(tail), stdout);
+	fputs("[\n", stdout);
+	for (i = 0; i < n; i++) {
+		json_t *e = item(arg, i);
+		char *t = e != NULL ? json_dumps(e, flags) : NULL;
+
+		json_decref(e);
+		if (t == NULL) {
+			/* What was printed is cut short: not valid JSON. */
+			fputs("\n", stdout);
+			fflush(stdout);
+			if (e != NULL)
+				cli_error("cannot serialise JSON output");
+			goto out;
+		}
+		put_indented(t, "    ");
+		free(t);
+		fputs(i + 1 < n ? ",\n" : "\n", stdout);
+	}
+	fputs("  ]\n}\n", stdout);
+	rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+out:
+	free(text);
+	json_decref(out);
+	json_decref(doc);
+	return rc;
+}
+
 static void
 group_help(FILE *f, const char *group, const char *summary,
     const struct cli_sub *subs, size_t nsubs)

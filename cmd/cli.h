@@ -109,6 +109,20 @@ void cli_print_untrusted_n(FILE *f, const char *s, size_t len);
  */
 int cli_json_print(json_t *doc, const char *kind);
 
+/** The next element of a streamed array: a new reference, or NULL (error
+ * already reported). */
+typedef json_t *(*cli_json_item_fn)(void *arg, size_t i);
+
+/**
+ * As cli_json_print, for a document with one long array: member @p key
+ * (moved last) holds the @p n elements @p item gives, made and printed one
+ * at a time, so that memory does not grow with the array. The text is the
+ * one cli_json_print would print for the whole document, but for the
+ * member's place. Takes @p doc.
+ */
+int cli_json_print_items(json_t *doc, const char *kind, const char *key,
+    size_t n, cli_json_item_fn item, void *arg);
+
 /**
  * Dispatch a command group: argv[1] names the subcommand. Prints the group
  * help for --help or no subcommand.

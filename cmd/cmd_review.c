@@ -939,6 +939,22 @@ ledger_state_load(sp_ctx *ctx, const char *cmd, struct ledger_args *la,
 	return CLI_EXIT_OK;
 }
 
+struct cov_items {
+	sp_ctx *ctx;
+	const sp_review_coverage *cov;
+};
+
+static json_t *
+cov_item(void *arg, size_t i)
+{
+	struct cov_items *ci = arg;
+	json_t *o = NULL;
+
+	if (sp_review_coverage_file_json(ci->ctx, ci->cov, i, &o) < 0)
+		cli_fail(ci->ctx);
+	return o;
+}
+
 static int
 review_coverage(int argc, char **argv, sp_ctx *ctx)
 {
@@ -1008,7 +1024,10 @@ review_coverage(int argc, char **argv, sp_ctx *ctx)
 	if (require_arg != NULL)
 		met = sp_review_coverage_meets(st.cov, require);
 	if (common.json) {
-		if (sp_review_coverage_json(ctx, st.cov, &doc) < 0) {
+		struct cov_items ci = {ctx, st.cov};
+
+		if (sp_review_coverage_json(
+		        ctx, st.cov, SP_REVIEW_JSON_NO_FILES, &doc) < 0) {
 			rc = cli_fail(ctx);
 			goto out;
 		}
@@ -1018,7 +1037,10 @@ review_coverage(int argc, char **argv, sp_ctx *ctx)
 			json_object_set_new(
 			    doc, "require_met", json_boolean(met));
 		}
-		rc = cli_json_print(doc, "review-coverage");
+		/* One file object at a time: 80,000 files held as JSON took
+		 * 270 MiB. */
+		rc = cli_json_print_items(doc, "review-coverage", "files",
+		    sp_review_coverage_count(st.cov), cov_item, &ci);
 		doc = NULL;
 		if (rc != CLI_EXIT_OK)
 			goto out;

@@ -107,7 +107,7 @@ judge(const char *stmt, size_t len)
 			if ((unsigned char)text.ptr[i] == 0x1b)
 				abort();
 	}
-	if (sp_review_coverage_json(ctx, cov, &doc) == 0)
+	if (sp_review_coverage_json(ctx, cov, 0, &doc) == 0)
 		json_decref(doc);
 	if (sp_review_ledger_info(l, 0)->status != SP_REVIEW_ATT_COUNTED &&
 	    sp_review_ledger_info(l, 0)->status != SP_REVIEW_ATT_INCONSISTENT &&

@@ -376,8 +376,22 @@ fail:
 }
 
 int
+sp_review_coverage_file_json(
+    sp_ctx *ctx, const sp_review_coverage *cov, size_t i, json_t **out)
+{
+	*out = NULL;
+	if (i >= cov->nfiles)
+		return sp_err_set(ctx, SP_EINVALID, "no file %zu", i);
+	if ((*out = sp_review__file_json(cov, &cov->files[cov->order[i]])) ==
+	    NULL)
+		return sp_err_set(
+		    ctx, SP_ENOMEM, "out of memory building JSON");
+	return 0;
+}
+
+int
 sp_review_coverage_json(
-    sp_ctx *ctx, const sp_review_coverage *cov, json_t **out)
+    sp_ctx *ctx, const sp_review_coverage *cov, unsigned flags, json_t **out)
 {
 	const sp_review_ledger *l = cov->ledger;
 	const sp_review_summary *s = &cov->sum;
@@ -432,7 +446,7 @@ sp_review_coverage_json(
 		if (json_array_append_new(atts,
 		        sp_review__att_json(sp_review_ledger_info(l, i))) < 0)
 			goto fail;
-	for (i = 0; i < cov->nfiles; i++)
+	for (i = 0; i < cov->nfiles && !(flags & SP_REVIEW_JSON_NO_FILES); i++)
 		if (json_array_append_new(files,
 		        sp_review__file_json(cov, &cov->files[cov->order[i]])) <
 		    0)

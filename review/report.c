@@ -806,7 +806,7 @@ render_json(struct report *r, json_t **out)
 	int error;
 
 	*out = NULL;
-	if ((error = sp_review_coverage_json(r->ctx, r->cov, &cov)) < 0)
+	if ((error = sp_review_coverage_json(r->ctx, r->cov, 0, &cov)) < 0)
 		return error;
 	(void)sp_time_format(ts, r->now);
 	sigs = json_array();

@@ -439,12 +439,26 @@ enum sp_review_text_flags {
 int sp_review_coverage_text(sp_ctx *ctx, const sp_review_coverage *cov,
     sp_buf *out, unsigned flags) SP_WUR;
 
+enum sp_review_json_flags {
+	/** Leave "files" empty: a caller that writes a large report takes
+	 * the file objects one at a time from sp_review_coverage_file_json
+	 * instead of holding them all. */
+	SP_REVIEW_JSON_NO_FILES = 1 << 0,
+};
+
 /**
  * The coverage as a JSON object (schema srcproof.review-coverage/v1 minus
  * the schema field), new reference in @p out.
  */
-int sp_review_coverage_json(
-    sp_ctx *ctx, const sp_review_coverage *cov, struct json_t **out) SP_WUR;
+int sp_review_coverage_json(sp_ctx *ctx, const sp_review_coverage *cov,
+    unsigned flags, struct json_t **out) SP_WUR;
+
+/**
+ * Element @p i (report order, as sp_review_coverage_file) of the "files"
+ * array of sp_review_coverage_json, new reference in @p out.
+ */
+int sp_review_coverage_file_json(sp_ctx *ctx, const sp_review_coverage *cov,
+    size_t i, struct json_t **out) SP_WUR;
 
 /* ---- delta review packs ------------------------------------------------- */
 

@@ -65,6 +65,20 @@ jq -e '.schema == "srcproof.review-coverage/v1" and .trust.mode == "policy" and
 	.files[1].path == "db" and .files[1].last_reviewed != null and
 	(.attestations | map(.status)) == ["counted", "counted"]' "$T/out" >/dev/null ||
 	fail "coverage --json: $(head -c 3000 "$T/out")"
+# The file objects are printed one at a time: the document is still one
+# JSON value, with "files" last and complete, for many files and for none.
+mkdir -p many/d empty
+for i in $(seq 1 300); do echo "$i" >"many/d/f$i.c"; done
+spx manifest create many -o mmany -q || fail "manifest of many"
+expect_rc 0 sp review coverage mmany all1.att --json
+jq -e '(.files | length) == 300 and .summary.files == 300 and
+	(keys_unsorted | last) == "files" and ([.files[].path] | unique | length) == 300' "$T/out" >/dev/null ||
+	fail "coverage --json of 300 files: $(head -c 600 "$T/out")"
+jq -s -e 'length == 1' "$T/out" >/dev/null || fail "coverage --json is not one document"
+spx manifest create empty -o mempty -q || fail "manifest of nothing"
+expect_rc 0 sp review coverage mempty --json
+jq -e '.files == [] and .summary.files == 0' "$T/out" >/dev/null ||
+	fail "coverage --json of no files: $(cat "$T/out")"
 
 # Keys instead of a policy; and no trust at all: NOT CHECKED, nothing counts.
 expect_rc 0 sp review coverage m2 all1.att concern.att --pubkey bob.key.pub

@@ -731,7 +731,7 @@ test_review_coverage__hostile_text(void **state)
 	assert_non_null(strstr(text.ptr, "\\x1b]0;pwned\\x07"));
 	assert_non_null(strstr(text.ptr, "evil\\x1b[31m.att"));
 	assert_non_null(strstr(text.ptr, "open concerns (1 file)"));
-	assert_int_equal(sp_review_coverage_json(ctx, cov, &doc), 0);
+	assert_int_equal(sp_review_coverage_json(ctx, cov, 0, &doc), 0);
 	dump = json_dumps(doc, JSON_COMPACT);
 	assert_non_null(dump);
 	assert_null(strchr(dump, 0x1b));
