@@ -242,7 +242,9 @@ cli_json_print_items(json_t *doc, const char *kind, const char *key, size_t n,
 	/* The array last and empty: its elements go where "[]" is. */
 	if (out == NULL ||
 	    json_object_set_new(out, "schema", json_string(schema)) < 0 ||
-	    json_object_del(doc, key) < 0 || json_object_update(out, doc) < 0 ||
+	    (json_object_get(doc, key) != NULL &&
+	        json_object_del(doc, key) < 0) ||
+	    json_object_update(out, doc) < 0 ||
 	    json_object_set_new(out, key, json_array()) < 0 ||
 	    (text = json_dumps(out, flags)) == NULL) {
 		cli_error("out of memory while building JSON output");

@@ -621,24 +621,91 @@ static const char list_usage[] =
     "  -q, --quiet           print nothing; exit status only\n"
     "  -h, --help            this help\n";
 
+/* A member kept for --json (compact: jansson objects cost ten times more). */
+struct list_member {
+	char *name, *target;
+	const char *type; /* static */
+	uint64_t size;
+	char sha256[SP_SHA256_HEX_LEN + 1];
+};
+
 struct list_out {
 	struct cli_common *common;
 	bool longfmt;
-	json_t *members;
+	struct list_member *v;
+	size_t n, cap;
 };
+
+static const char *
+member_type(const char *t)
+{
+	return strcmp(t, "exec") == 0      ? "exec"
+	       : strcmp(t, "symlink") == 0 ? "symlink"
+	                                   : "file";
+}
+
+static int
+keep_member(struct list_out *lo, const sp_escrow_member *m)
+{
+	struct list_member *e;
+
+	if (lo->n == lo->cap) {
+		size_t ncap = lo->cap ? lo->cap * 2 : 256;
+		struct list_member *nv = realloc(lo->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		lo->v = nv;
+		lo->cap = ncap;
+	}
+	e = &lo->v[lo->n];
+	memset(e, 0, sizeof(*e));
+	e->type = member_type(m->type);
+	e->size = m->size;
+	snprintf(e->sha256, sizeof(e->sha256), "%s", m->sha256);
+	if ((e->name = strdup(m->name)) == NULL ||
+	    (m->target != NULL && (e->target = strdup(m->target)) == NULL)) {
+		free(e->name);
+		return -1;
+	}
+	lo->n++;
+	return 0;
+}
+
+static void
+list_out_dispose(struct list_out *lo)
+{
+	size_t i;
+
+	for (i = 0; i < lo->n; i++) {
+		free(lo->v[i].name);
+		free(lo->v[i].target);
+	}
+	free(lo->v);
+}
+
+static json_t *
+member_item(void *arg, size_t i)
+{
+	const struct list_member *e = &((struct list_out *)arg)->v[i];
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s?}", "name", e->name,
+	    "type", e->type, "size", (json_int_t)e->size, "sha256", e->sha256,
+	    "target", e->target);
+
+	if (o == NULL)
+		cli_error("out of memory while building JSON output");
+	return o;
+}
 
 static int
 list_cb(const sp_escrow_member *m, void *payload)
 {
 	struct list_out *lo = payload;
 
-	if (lo->common->json) {
-		json_array_append_new(lo->members,
-		    json_pack("{s:s, s:s, s:I, s:s, s:s?}", "name", m->name,
-		        "type", m->type, "size", (json_int_t)m->size, "sha256",
-		        m->sha256, "target", m->target));
-		return 0;
-	}
+	/* JSON comes out after the whole bundle checked: a document, or an
+	 * error, never half a list. */
+	if (lo->common->json)
+		return keep_member(lo, m);
 	if (lo->common->quiet)
 		return 0;
 	if (lo->longfmt)
@@ -662,7 +729,7 @@ escrow_list(int argc, char **argv, sp_ctx *ctx)
 	static const char cmd[] = "escrow list";
 	struct read_opts r;
 	struct cli_common common = {0};
-	struct list_out lo = {&common, false, NULL};
+	struct list_out lo = {&common, false, NULL, 0, 0};
 	int opt, exit_now = -1, rc = CLI_EXIT_OK, k;
 
 	read_opts_init(&r);
@@ -689,18 +756,16 @@ escrow_list(int argc, char **argv, sp_ctx *ctx)
 	if (optind + 1 != argc)
 		return cli_usage_error(
 		    cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (common.json && (lo.members = json_array()) == NULL) {
-		cli_error("out of memory");
-		return CLI_EXIT_ERROR;
-	}
 	if (sp_escrow_list(ctx, argv[optind], &r.ro, list_cb, &lo) < 0) {
-		json_decref(lo.members);
-		return cli_fail(ctx);
+		if (sp_ctx_errcode(ctx) == 0)
+			sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		rc = cli_fail(ctx);
+	} else if (common.json) {
+		rc = cli_json_print_items(
+		    json_pack("{s:s}", "bundle", argv[optind]), "escrow.list",
+		    "members", lo.n, member_item, &lo);
 	}
-	if (common.json)
-		rc = cli_json_print(json_pack("{s:s, s:o}", "bundle",
-		                        argv[optind], "members", lo.members),
-		    "escrow.list");
+	list_out_dispose(&lo);
 	return rc;
 }
 

@@ -71,6 +71,12 @@ refuse 3 "has no INDEX" no_index
 ALL=1 refuse 1 "member 'source/a.c' does not match its SHA-256 in INDEX" index_mismatch
 expect_grep '^  index +FAIL' "$T/out"
 expect_grep '^  archive +PASS' "$T/out"
+# --json lists only a bundle that checked: an error, never half a list.
+expect_rc 1 sp escrow list --json "$T/h/index_mismatch.tar"
+[ -s "$T/out" ] && fail "escrow list --json printed members of a bad bundle: $(head -c 300 "$T/out")"
+expect_rc 0 sp escrow list --json "$T/h/valid.tar"
+jq -s -e 'length == 1 and (.[0].members | length) > 2 and (.[0].members | last | .name) == "INDEX"' "$T/out" >/dev/null ||
+	fail "escrow list --json of a valid bundle: $(head -c 300 "$T/out")"
 refuse 1 "member 'source/a.c' is not listed in INDEX" index_unlisted
 refuse 1 "'source/zz.c' is listed in INDEX but missing from the bundle" index_missing
 refuse 1 "INDEX does not start with" index_garbage
