@@ -322,13 +322,120 @@ static const char check_usage[] =
     "exit status: 0 everything matches, 1 something differs, 2 usage,\n"
     "3 could not complete.\n";
 
-struct check_state {
-	struct cli_common *common;
-	json_t *list;
+/*
+ * Differences kept for --json until the totals are known: the kind and
+ * copies of both entries. As jansson objects, 80,000 of them took 210 MiB;
+ * they are made and printed one at a time instead.
+ */
+struct pair {
+	int kind;
+	sp_manifest_entry a, b;
+	bool has_a, has_b;
 };
+
+struct pair_list {
+	bool check; /**< manifest check's shape, else manifest diff's */
+	struct pair *v;
+	size_t n, cap;
+	bool failed; /**< out of memory: the output is refused */
+};
+
+static bool
+copy_entry(sp_manifest_entry *dst, bool *has, const sp_manifest_entry *src)
+{
+	*has = src != NULL;
+	if (src == NULL)
+		return true;
+	*dst = *src;
+	dst->link_target = NULL;
+	if ((dst->path = strndup(src->path, src->path_len)) == NULL)
+		return false;
+	if (src->link_target != NULL &&
+	    (dst->link_target = strdup(src->link_target)) == NULL) {
+		free((char *)dst->path);
+		dst->path = NULL;
+		return false;
+	}
+	return true;
+}
+
+static void
+pair_list_add(struct pair_list *l, int kind, const sp_manifest_entry *a,
+    const sp_manifest_entry *b)
+{
+	struct pair *p;
+
+	if (l->failed)
+		return;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 64;
+		struct pair *nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (nv == NULL) {
+			l->failed = true;
+			return;
+		}
+		l->v = nv;
+		l->cap = ncap;
+	}
+	p = &l->v[l->n];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	if (!copy_entry(&p->a, &p->has_a, a) ||
+	    !copy_entry(&p->b, &p->has_b, b)) {
+		free((char *)p->a.path);
+		free((char *)p->a.link_target);
+		l->failed = true;
+		return;
+	}
+	l->n++;
+}
+
+static void
+pair_list_dispose(struct pair_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free((char *)l->v[i].a.path);
+		free((char *)l->v[i].a.link_target);
+		free((char *)l->v[i].b.path);
+		free((char *)l->v[i].b.link_target);
+	}
+	free(l->v);
+}
 
 static const char *const check_names[] = {
     "matched", "changed", "missing", "new", "mode"};
+static const char *const diff_names[] = {
+    "added", "removed", "changed", "renamed", "mode"};
+
+static json_t *
+pair_item(void *arg, size_t i)
+{
+	const struct pair_list *l = arg;
+	const struct pair *p = &l->v[i];
+	const sp_manifest_entry *a = p->has_a ? &p->a : NULL;
+	const sp_manifest_entry *b = p->has_b ? &p->b : NULL;
+	const sp_manifest_entry *e = a != NULL ? a : b;
+	json_t *o;
+
+	if (l->check)
+		o = json_pack("{s:s, s:s%, s:o, s:o}", "status",
+		    check_names[p->kind], "path", e->path, e->path_len,
+		    "expected", entry_json(a), "actual", entry_json(b));
+	else
+		o = json_pack("{s:s, s:o, s:o}", "kind", diff_names[p->kind],
+		    "a", entry_json(a), "b", entry_json(b));
+	if (o == NULL)
+		cli_error("out of memory while building JSON output");
+	return o;
+}
+
+struct check_state {
+	struct cli_common *common;
+	struct pair_list *list; /**< --json */
+};
 
 static int
 check_cb(sp_manifest_check_status st, const sp_manifest_entry *exp,
@@ -340,11 +447,7 @@ check_cb(sp_manifest_check_status st, const sp_manifest_entry *exp,
 	if (st == SP_CHECK_MATCHED)
 		return 0;
 	if (cs->list != NULL) {
-		json_array_append_new(
-		    cs->list, json_pack("{s:s, s:s%, s:o, s:o}", "status",
-		                  check_names[st], "path", e->path, e->path_len,
-		                  "expected", entry_json(exp), "actual",
-		                  entry_json(act)));
+		pair_list_add(cs->list, (int)st, exp, act);
 		return 0;
 	}
 	if (cs->common->quiet)
@@ -372,6 +475,7 @@ manifest_check(int argc, char **argv, sp_ctx *ctx)
 	static const char cmd[] = "manifest check";
 	sp_manifest_source_options o = SP_MANIFEST_SOURCE_OPTIONS_INIT;
 	struct cli_common common = {0};
+	struct pair_list diffs = {.check = true};
 	struct check_state cs = {&common, NULL};
 	sp_manifest_check_summary s;
 	sp_manifest *m = NULL;
@@ -413,11 +517,8 @@ manifest_check(int argc, char **argv, sp_ctx *ctx)
 		rc = cli_fail(ctx);
 		goto out;
 	}
-	if (common.json && (cs.list = json_array()) == NULL) {
-		cli_error("out of memory");
-		rc = CLI_EXIT_ERROR;
-		goto out;
-	}
+	if (common.json)
+		cs.list = &diffs;
 	memset(&s, 0, sizeof(s));
 	error = sp_manifest_check(ctx, m, &o, check_cb, &cs, &s);
 	cli_progress_done();
@@ -426,18 +527,22 @@ manifest_check(int argc, char **argv, sp_ctx *ctx)
 		goto out;
 	}
 	rc = error == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-	if (common.json) {
-		rc = cli_json_print(
+	if (common.json && diffs.failed) {
+		cli_error("out of memory while building JSON output");
+		rc = CLI_EXIT_ERROR;
+	} else if (common.json) {
+		rc = cli_json_print_items(
 		         json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, "
-		                   "s:{s:s, s:s, s:b}, s:O}",
+		                   "s:{s:s, s:s, s:b}}",
 		             "result", error == 0 ? "passed" : "failed",
 		             "matched", (json_int_t)s.matched, "changed",
 		             (json_int_t)s.changed, "missing",
 		             (json_int_t)s.missing, "new", (json_int_t)s.added,
 		             "mode", (json_int_t)s.mode, "git_tree", "manifest",
 		             sp_manifest_git_tree(m), "source", s.actual_tree,
-		             "matches", s.tree_matches, "differences", cs.list),
-		         "manifest.check") == CLI_EXIT_OK
+		             "matches", s.tree_matches),
+		         "manifest.check", "differences", diffs.n, pair_item,
+		         &diffs) == CLI_EXIT_OK
 		         ? rc
 		         : CLI_EXIT_ERROR;
 	} else if (!common.quiet) {
@@ -458,7 +563,7 @@ manifest_check(int argc, char **argv, sp_ctx *ctx)
 			    (unsigned long long)s.mode);
 	}
 out:
-	json_decref(cs.list);
+	pair_list_dispose(&diffs);
 	sp_manifest_free(m);
 	return rc;
 }
@@ -481,12 +586,9 @@ static const char diff_usage[] =
     "exit status: 0 same entries, 1 they differ, 2 usage, 3 could not\n"
     "complete.\n";
 
-static const char *const diff_names[] = {
-    "added", "removed", "changed", "renamed", "mode"};
-
 struct diff_state {
 	struct cli_common *common;
-	json_t *list;
+	struct pair_list *list; /**< --json */
 };
 
 static int
@@ -496,9 +598,7 @@ diff_cb(sp_manifest_diff_kind kind, const sp_manifest_entry *a,
 	struct diff_state *ds = payload;
 
 	if (ds->list != NULL) {
-		json_array_append_new(ds->list,
-		    json_pack("{s:s, s:o, s:o}", "kind", diff_names[kind], "a",
-		        entry_json(a), "b", entry_json(b)));
+		pair_list_add(ds->list, (int)kind, a, b);
 		return 0;
 	}
 	if (ds->common->quiet)
@@ -536,6 +636,7 @@ manifest_diff(int argc, char **argv, sp_ctx *ctx)
 	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	static const char cmd[] = "manifest diff";
 	struct cli_common common = {0};
+	struct pair_list changes = {.check = false};
 	struct diff_state ds = {&common, NULL};
 	sp_manifest_diff_summary s;
 	sp_manifest *a = NULL, *b = NULL;
@@ -562,18 +663,18 @@ manifest_diff(int argc, char **argv, sp_ctx *ctx)
 		rc = cli_fail(ctx);
 		goto out;
 	}
-	if (common.json && (ds.list = json_array()) == NULL) {
-		cli_error("out of memory");
-		rc = CLI_EXIT_ERROR;
-		goto out;
-	}
+	if (common.json)
+		ds.list = &changes;
 	if (sp_manifest_diff(ctx, a, b, diff_cb, &ds, &s) != 0) {
 		rc = cli_fail(ctx);
 		goto out;
 	}
 	differ = s.added || s.removed || s.changed || s.renamed || s.mode;
 	rc = differ ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	if (common.json) {
+	if (common.json && changes.failed) {
+		cli_error("out of memory while building JSON output");
+		rc = CLI_EXIT_ERROR;
+	} else if (common.json) {
 		json_t *ja = header_json(a, da), *jb = header_json(b, db);
 
 		if (ja != NULL)
@@ -582,17 +683,17 @@ manifest_diff(int argc, char **argv, sp_ctx *ctx)
 		if (jb != NULL)
 			json_object_set_new(
 			    jb, "path", json_string(argv[optind + 1]));
-		if (cli_json_print(
+		if (cli_json_print_items(
 		        json_pack("{s:o, s:o, s:b, s:{s:I, s:I, s:I, "
-		                  "s:I, s:I, s:I}, s:O}",
+		                  "s:I, s:I, s:I}}",
 		            "a", ja, "b", jb, "identical", !differ, "summary",
 		            "added", (json_int_t)s.added, "removed",
 		            (json_int_t)s.removed, "changed",
 		            (json_int_t)s.changed, "renamed",
 		            (json_int_t)s.renamed, "mode", (json_int_t)s.mode,
-		            "unchanged", (json_int_t)s.unchanged, "changes",
-		            ds.list),
-		        "manifest.diff") != CLI_EXIT_OK)
+		            "unchanged", (json_int_t)s.unchanged),
+		        "manifest.diff", "changes", changes.n, pair_item,
+		        &changes) != CLI_EXIT_OK)
 			rc = CLI_EXIT_ERROR;
 	} else if (!common.quiet) {
 		printf("%llu added, %llu removed, %llu changed, %llu renamed, "
@@ -603,7 +704,7 @@ manifest_diff(int argc, char **argv, sp_ctx *ctx)
 		    (unsigned long long)s.unchanged);
 	}
 out:
-	json_decref(ds.list);
+	pair_list_dispose(&changes);
 	sp_manifest_free(a);
 	sp_manifest_free(b);
 	return rc;
