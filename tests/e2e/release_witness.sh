@@ -150,6 +150,19 @@ mutate '.log.witness_timeout = 0' c.json
 bad_config c.json "'witness_timeout' in 'log' must be an integer from 1 to 86400"
 mutate '.log.witness_command = "sh witness.sh"' c.json
 bad_config c.json "'witness_command' in 'log' must be an array"
+# Witnesses are vkey files; a vkey written in their place is refused
+# before anything is logged (and a damaged file too).
+mutate ".log.witnesses = [\"$(cat w1.vkey)\"]" c.json
+before=$(log_size)
+expect_rc 3 sp release --config c.json -o out/x
+expect_grep "witness file '.*w1.example\+.*' \(log.witnesses\) does not exist" "$T/err"
+expect_grep "hint: 'witnesses' lists files, each holding one witness's vkey" "$T/err"
+[ "$(log_size)" = "$before" ] || fail "vkey as witness file: the log grew"
+[ ! -e out/x ] || fail "vkey as witness file: out/x exists"
+echo "not a vkey" >bad.vkey
+mutate '.log.witnesses = ["bad.vkey"]' c.json
+expect_rc 3 sp release --config c.json -o out/x
+[ "$(log_size)" = "$before" ] || fail "bad witness file: the log grew"
 # From another directory: the command runs in the configuration's
 # directory and finds $SRCPROOF_CHECKPOINT and $SRCPROOF_COSIGNED there.
 mutate '.release = "1.2"' rel-1.2.json
