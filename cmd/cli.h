@@ -118,7 +118,7 @@ typedef json_t *(*cli_json_item_fn)(void *arg, size_t i);
  * (moved last) holds the @p n elements @p item gives, made and printed one
  * at a time, so that memory does not grow with the array. The text is the
  * one cli_json_print would print for the whole document, but for the
- * member's place. Takes @p doc.
+ * member's place. Takes @p doc. With @p key NULL: cli_json_print.
  */
 int cli_json_print_items(json_t *doc, const char *kind, const char *key,
     size_t n, cli_json_item_fn item, void *arg);
