@@ -175,34 +175,7 @@ cli_fail(sp_ctx *ctx)
 int
 cli_json_print(json_t *doc, const char *kind)
 {
-	char schema[128];
-	json_t *out;
-	char *text;
-
-	if (doc == NULL) {
-		cli_error("out of memory while building JSON output");
-		return CLI_EXIT_ERROR;
-	}
-	snprintf(schema, sizeof(schema), "srcproof.%s/v1", kind);
-	out = json_object();
-	if (out == NULL ||
-	    json_object_set_new(out, "schema", json_string(schema)) < 0 ||
-	    json_object_update(out, doc) < 0) {
-		json_decref(out);
-		json_decref(doc);
-		cli_error("out of memory while building JSON output");
-		return CLI_EXIT_ERROR;
-	}
-	json_decref(doc);
-	text = json_dumps(out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	json_decref(out);
-	if (text == NULL) {
-		cli_error("cannot serialise JSON output");
-		return CLI_EXIT_ERROR;
-	}
-	puts(text);
-	free(text);
-	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+	return cli_json_print_items(doc, kind, NULL, 0, NULL, NULL);
 }
 
 /* Print @p text with @p indent spaces before every line. */
@@ -242,21 +215,24 @@ cli_json_print_items(json_t *doc, const char *kind, const char *key, size_t n,
 	/* The array last and empty: its elements go where "[]" is. */
 	if (out == NULL ||
 	    json_object_set_new(out, "schema", json_string(schema)) < 0 ||
-	    (json_object_get(doc, key) != NULL &&
+	    (key != NULL && json_object_get(doc, key) != NULL &&
 	        json_object_del(doc, key) < 0) ||
 	    json_object_update(out, doc) < 0 ||
-	    json_object_set_new(out, key, json_array()) < 0 ||
-	    (text = json_dumps(out, flags)) == NULL) {
+	    (key != NULL && json_object_set_new(out, key, json_array()) < 0)) {
 		cli_error("out of memory while building JSON output");
 		goto out;
 	}
-	len = strlen(text);
-	if (len < strlen(tail) ||
-	    strcmp(text + len - strlen(tail), tail) != 0) {
+	if ((text = json_dumps(out, flags)) == NULL) {
 		cli_error("cannot serialise JSON output");
 		goto out;
 	}
-	if (n == 0) {
+	len = strlen(text);
+	if (key != NULL && (len < strlen(tail) ||
+	                       strcmp(text + len - strlen(tail), tail) != 0)) {
+		cli_error("cannot serialise JSON output");
+		goto out;
+	}
+	if (key == NULL || n == 0) {
 		puts(text);
 		rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
 		goto out;
