@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "escrow_int.h"
+#include "sp_test.h"
 #include "srcproof/srcproof.h"
 #include "util_int.h"
 
@@ -54,9 +55,7 @@ group_setup(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-cms-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "cms") < 0)
 		return -1;
 	key = EVP_RSA_gen(2048);
 	other = EVP_RSA_gen(2048);
@@ -75,13 +74,10 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(other);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 static int

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "escrow_int.h"
+#include "sp_test.h"
 #include "srcproof/srcproof.h"
 
 #define SLOT ((size_t)256 << 10)
@@ -30,19 +31,14 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-prefetch-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "prefetch") < 0 ? -1 : 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 /* Byte @p i of file number @p f: distinct per file and position. */

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "manifest_int.h"
+#include "sp_test.h"
 #include "srcproof/manifest.h"
 #include "srcproof/srcproof.h"
 #include "util_int.h"
@@ -30,20 +31,15 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-mbuild-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	umask(022);
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "mbuild") < 0 ? -1 : 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "manifest_int.h"
+#include "sp_test.h"
 #include "srcproof/manifest.h"
 #include "srcproof/srcproof.h"
 #include "util_int.h"
@@ -31,9 +32,8 @@ group_setup(void **state)
 	char path[512];
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-mformat-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL || sp_ctx_new(&ctx) < 0)
+	if (sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "mformat") < 0 ||
+	    sp_ctx_new(&ctx) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/docs/spec/manifest.md", SP_SOURCE_DIR);
 	if (sp_read_file(ctx, &spec, path, 1 << 20, 0) < 0) {
@@ -49,12 +49,9 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
 	sp_buf_dispose(&spec);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 /* ---- reading the spec's vectors ------------------------------------------ */

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "compare_int.h"
+#include "sp_test.h"
 #include "srcproof/compare.h"
 #include "srcproof/srcproof.h"
 
@@ -31,9 +32,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-review-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "review") < 0)
 		return -1;
 	return sp_ctx_new(&ctx);
 }
@@ -41,12 +40,9 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
 	sp_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 static void

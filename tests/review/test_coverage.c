@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "sp_test.h"
 #include "srcproof/manifest.h"
 #include "srcproof/review.h"
 #include "srcproof/sign.h"
@@ -89,9 +90,8 @@ group_setup(void **state)
 	char *d1, *d2;
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-ledger-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL || sp_ctx_new(&ctx) < 0)
+	if (sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "ledger") < 0 ||
+	    sp_ctx_new(&ctx) < 0)
 		return -1;
 	if (sp_key_generate(ctx, &alice, SP_KEY_ED25519) < 0 ||
 	    sp_key_generate(ctx, &bob, SP_KEY_ED25519) < 0 ||
@@ -118,8 +118,6 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
 	sp_manifest_free(m1);
 	sp_manifest_free(m2);
@@ -129,8 +127,7 @@ group_teardown(void **state)
 	sp_key_free(mallory);
 	sp_key_free(rel);
 	sp_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 /* A signed attestation of @p paths of @p m, serialized into @p out. */

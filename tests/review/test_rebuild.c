@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "rebuild_int.h"
+#include "sp_test.h"
 #include "srcproof/rebuild.h"
 #include "srcproof/srcproof.h"
 
@@ -28,9 +29,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-rebuild-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "rebuild") < 0)
 		return -1;
 	return sp_ctx_new(&ctx);
 }
@@ -38,12 +37,9 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
 	sp_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 static void

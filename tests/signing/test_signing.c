@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "signing_int.h"
+#include "sp_test.h"
 #include "srcproof/base64.h"
 #include "srcproof/sign.h"
 #include "srcproof/srcproof.h"
@@ -56,19 +57,14 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-signing-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "signing") < 0 ? -1 : 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 static void

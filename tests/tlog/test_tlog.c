@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "sp_test.h"
 #include "srcproof/base64.h"
 #include "srcproof/srcproof.h"
 #include "srcproof/tlog.h"
@@ -70,9 +71,8 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-tlog-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL || sp_ctx_new(&ctx) < 0)
+	if (sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "tlog") < 0 ||
+	    sp_ctx_new(&ctx) < 0)
 		return -1;
 	write_file("pn.pem", pn_pem, strlen(pn_pem));
 	write_file("w.pem", w_pem, strlen(w_pem));
@@ -83,12 +83,9 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
 	sp_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "sp_test.h"
 #include "srcproof/srcproof.h"
 #include "util_int.h"
 
@@ -23,19 +24,14 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sp-util-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return sp_test_mkdtemp(tmpdir, sizeof(tmpdir), "util") < 0 ? -1 : 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 static void
