@@ -98,7 +98,7 @@ child_exec(const struct child_setup *s)
 	    (s->out >= 0 && dup2(s->out, 1) < 0) ||
 	    (s->err >= 0 && dup2(s->err, 2) < 0))
 		goto fail;
-	execve(o->argv[0], o->argv, o->envp);
+	execve(o->path != NULL ? o->path : o->argv[0], o->argv, o->envp);
 fail:
 	err = errno;
 	if (write(s->report, &err, sizeof(err)) < 0) {

@@ -50,8 +50,10 @@ typedef enum sp_proc_out {
 } sp_proc_out;
 
 typedef struct sp_proc_options {
-	/* argv[0] is run as it is: a path, no PATH search (sp_proc_which). */
 	char *const *argv;
+	/* The file run: a path, no PATH search (see sp_proc_which); NULL:
+	 * argv[0]. */
+	const char *path;
 	char *const *envp;   /* the whole environment */
 	const char *cwd;     /* NULL: ours */
 	uint64_t timeout_ms; /* wall clock from the start; 0: none */

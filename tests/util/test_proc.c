@@ -158,6 +158,24 @@ test_util_proc__exit_code_and_signal(void **state)
 	assert_int_equal(sh("exit 0", &o, &r, NULL), 0);
 	assert_int_equal(r.exit_code, 0);
 
+	/* The file run may differ from argv[0], which the program sees. */
+	{
+		sp_buf out = SP_BUF_INIT;
+		char *argv[] = {"given-name", "-c", "echo $0", NULL};
+		sp_proc_options o2 = SP_PROC_OPTIONS_INIT;
+
+		o2.argv = argv;
+		o2.path = "/bin/sh";
+		o2.envp = envp;
+		o2.stdout_mode = SP_PROC_CAPTURE;
+		o2.output = collect;
+		o2.output_arg = &out;
+		assert_int_equal(sp_proc_run(ctx, &o2, &r), 0);
+		assert_int_equal(r.exit_code, 0);
+		assert_string_equal(out.ptr, "given-name\n");
+		sp_buf_dispose(&out);
+	}
+
 	assert_int_equal(sh("kill -USR1 $$", &o, &r, NULL), 0);
 	assert_true(r.started);
 	assert_int_equal(r.exit_code, -1);
