@@ -14,18 +14,13 @@
  * and writes the checkpoint with the witnesses' cosignature lines to
  * $SRCPROOF_COSIGNED. Every cosignature must verify against a configured
  * witness key before it is added to the log's checkpoint; then the quorum is
- * counted.
+ * counted. The command runs through the process runner of util/proc.c.
  */
-#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "release_int.h"
@@ -47,10 +42,6 @@ oom(sp_ctx *ctx)
 	return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 }
 
-/*
- * environ without our three names, then NAME=VALUE for each of them; the
- * three strings are also in @p own (the caller frees them and the array).
- */
 static bool
 var_is(const char *entry, const char *name)
 {
@@ -74,15 +65,25 @@ is_secret_var(const sp_release_config *c, const char *entry)
 	return false;
 }
 
+static bool
+drop_secret(const char *entry, void *arg)
+{
+	/* Secrets stay with srcproof. */
+	return is_secret_var(arg, entry);
+}
+
+/*
+ * environ without our three names and the secrets, then NAME=VALUE for
+ * each of the three; those strings are also in @p own (the caller frees
+ * them and the array).
+ */
 static char **
 make_env(sp_ctx *ctx, const sp_release_config *c, const char *const names[3],
     const char *const vals[3], char *own[3])
 {
-	size_t n = 0, i, k, out = 0;
-	char **envp;
+	char *set[4];
+	size_t k;
 
-	while (environ != NULL && environ[n] != NULL)
-		n++;
 	for (k = 0; k < 3; k++) {
 		sp_buf b = SP_BUF_INIT;
 
@@ -91,95 +92,106 @@ make_env(sp_ctx *ctx, const sp_release_config *c, const char *const names[3],
 			oom(ctx);
 			return NULL;
 		}
-		own[k] = sp_buf_detach(&b);
+		own[k] = set[k] = sp_buf_detach(&b);
 	}
-	if ((envp = sp_calloc(ctx, n + 4, sizeof(*envp))) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		bool drop = false;
+	set[3] = NULL;
+	return sp_proc_env(ctx, environ, set, drop_secret, (void *)c);
+}
 
-		for (k = 0; k < 3 && !drop; k++)
-			drop = strncmp(environ[i], own[k],
-			           strlen(names[k]) + 1) == 0;
-		/* Secrets stay with srcproof. */
-		drop = drop || is_secret_var(c, environ[i]);
-		if (!drop)
-			envp[out++] = environ[i];
+/*
+ * PATH as posix_spawnp would read it once in @p base: relative entries
+ * (and empty ones, the directory itself) are taken from there. (A ':' in
+ * @p base would split it: only relative and empty entries are affected.)
+ */
+static int
+path_in(sp_ctx *ctx, sp_buf *out, const char *path, const char *base)
+{
+	const char *p, *e;
+	int error = 0;
+
+	for (p = path; error == 0; p = e + 1) {
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (p != path)
+			error = sp_buf_putc(out, ':');
+		if (error == 0 && e == p)
+			error = sp_buf_puts(out, base);
+		else if (error == 0 && *p == '/')
+			error = sp_buf_put(out, p, (size_t)(e - p));
+		else if (error == 0)
+			error = sp_buf_printf(
+			    out, "%s/%.*s", base, (int)(e - p), p);
+		if (*e == '\0')
+			break;
 	}
-	for (k = 0; k < 3; k++)
-		envp[out++] = own[k];
-	return envp;
+	return error < 0 ? oom(ctx) : 0;
 }
 
 /* Run the witness command; 0 when it exited with status 0. */
 static int
 run_command(sp_ctx *ctx, const sp_release_config *c, char **envp)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
+	sp_proc_options o = SP_PROC_OPTIONS_INIT;
+	sp_proc_result r;
 	const char *prog = c->witness_command.v[0];
-	struct timespec tick = {0, 20 * 1000 * 1000};
-	uint64_t waited_ms = 0, limit_ms = (uint64_t)c->witness_timeout * 1000;
-	pid_t pid = -1;
-	int status = 0, rc, error = 0;
+	const char *path = getenv("PATH");
+	sp_buf search = SP_BUF_INIT;
+	char exe[PATH_MAX], *base = NULL;
+	int error = 0;
 
-	if (posix_spawn_file_actions_init(&fa) != 0)
-		return oom(ctx);
-	if (posix_spawnattr_init(&attr) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return oom(ctx);
-	}
-	if (posix_spawn_file_actions_addopen(
-	        &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0) != 0 ||
-	    posix_spawn_file_actions_adddup2(
-	        &fa, STDERR_FILENO, STDOUT_FILENO) != 0 ||
-	    posix_spawn_file_actions_addchdir_np(&fa, c->base) != 0 ||
-	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP) != 0 ||
-	    posix_spawnattr_setpgroup(&attr, 0) != 0) {
-		error = oom(ctx);
-		goto out;
-	}
-	rc = posix_spawnp(&pid, prog, &fa, &attr, c->witness_command.v, envp);
-	if (rc != 0) {
-		error = sp_err_set(ctx, SP_ENOTFOUND,
-		    "cannot run the witness command '%s': %s", prog,
-		    strerror(rc));
-		goto out;
-	}
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			error = sp_err_set(ctx, SP_EIO,
-			    "waiting for the witness command: %s",
+	o.argv = c->witness_command.v;
+	/* A name without '/' is looked up on our PATH (posix_spawnp's
+	 * default when unset), as seen from the configuration's directory;
+	 * a path is run from there as it is. */
+	if (strchr(prog, '/') == NULL) {
+		/* Absolute: the command is found from here, run from there. */
+		if ((base = realpath(c->base, NULL)) == NULL) {
+			error = sp_err_set(ctx, SP_ENOTFOUND,
+			    "cannot run the witness command '%s': %s", prog,
 			    strerror(errno));
 			goto out;
 		}
-		if (waited_ms >= limit_ms) {
-			(void)kill(-pid, SIGKILL);
-			(void)waitpid(pid, &status, 0);
-			error = sp_err_set(ctx, SP_EVERIFY,
-			    "the witness command '%s' did not finish within "
-			    "%u s (killed)",
-			    prog, c->witness_timeout);
+		if ((error = path_in(ctx, &search,
+		         path != NULL ? path : "/bin:/usr/bin", base)) < 0)
+			goto out;
+		if (!sp_proc_which(exe, sizeof(exe), prog, search.ptr, false)) {
+			error = sp_err_set(ctx, SP_ENOTFOUND,
+			    "cannot run the witness command '%s': %s", prog,
+			    strerror(ENOENT));
 			goto out;
 		}
-		nanosleep(&tick, NULL);
-		waited_ms += 20;
+		o.path = exe;
 	}
-	if (WIFSIGNALED(status))
+	o.envp = envp;
+	o.cwd = c->base;
+	o.timeout_ms = (uint64_t)c->witness_timeout * 1000;
+	/* Its output on our standard error. */
+	o.stdout_mode = SP_PROC_FD;
+	o.stdout_fd = STDERR_FILENO;
+	o.stderr_mode = SP_PROC_INHERIT;
+	if ((error = sp_proc_run(ctx, &o, &r)) < 0)
+		goto out;
+	if (!r.started)
+		error = sp_err_set(ctx, SP_ENOTFOUND,
+		    "cannot run the witness command '%s': %s", prog,
+		    strerror(r.start_errno));
+	else if (r.timed_out)
+		error = sp_err_set(ctx, SP_EVERIFY,
+		    "the witness command '%s' did not finish within "
+		    "%u s (killed)",
+		    prog, c->witness_timeout);
+	else if (r.signal != 0)
 		error = sp_err_set(ctx, SP_EVERIFY,
 		    "the witness command '%s' was killed by signal %d", prog,
-		    WTERMSIG(status));
-	else if (WEXITSTATUS(status) != 0)
+		    r.signal);
+	else if (r.exit_code != 0)
 		error = sp_err_set(ctx, SP_EVERIFY,
 		    "the witness command '%s' failed (exit status %d)", prog,
-		    WEXITSTATUS(status));
+		    r.exit_code);
 out:
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	sp_buf_dispose(&search);
+	free(base);
 	return error;
 }
 

@@ -1,8 +1,9 @@
 /*
  * Optional diffoscope run for a report: looked up on PATH, run in its own
  * process group with a private TMPDIR, a wall-clock limit (then SIGKILL to
- * the whole group) and a cap on every file it writes (RLIMIT_FSIZE). The
- * verdict never depends on it.
+ * the whole group) and a cap on every file it writes (RLIMIT_FSIZE),
+ * through the process runner of util/proc.c. The verdict never depends on
+ * it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,43 +11,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "compare_int.h"
+#include "util_int.h"
 
 #include "banned.h"
 
 #define DEFAULT_TIMEOUT 300
 #define DEFAULT_CAP ((uint64_t)40 << 20)
 
+extern char **environ;
+
 int cmp_run_diffoscope(sp_ctx *ctx, json_t **out, const char *shipped,
     const char *rebuilt, const sp_compare_options *opts);
-
-static bool
-find_on_path(char *out, size_t outlen, const char *name)
-{
-	const char *path = getenv("PATH"), *p, *e;
-
-	if (path == NULL)
-		path = "/usr/bin:/bin";
-	for (p = path; *p != '\0'; p = *e ? e + 1 : e) {
-		e = strchr(p, ':');
-		if (e == NULL)
-			e = p + strlen(p);
-		if (e == p)
-			continue;
-		if (snprintf(out, outlen, "%.*s/%s", (int)(e - p), p, name) >=
-		    (int)outlen)
-			continue;
-		if (access(out, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
 
 static double
 now_s(void)
@@ -83,15 +63,22 @@ cmp_run_diffoscope(sp_ctx *ctx, json_t **out, const char *shipped,
 	                                            : DEFAULT_TIMEOUT;
 	uint64_t cap = opts->diffoscope_max_output ? opts->diffoscope_max_output
 	                                           : DEFAULT_CAP;
-	double t0, limit, grace;
+	const char *path = getenv("PATH");
+	char *argv[] = {exe, "--text", txt, "--json", js, "--no-progress",
+	    "--max-report-size", cap_s, "--timeout", to_s, "--",
+	    (char *)shipped, (char *)rebuilt, NULL};
+	char *set[] = {env, NULL};
+	char **envp;
+	sp_proc_options po = SP_PROC_OPTIONS_INIT;
+	sp_proc_result pr;
+	double t0;
 	const char *status;
-	int wst = 0, logfd = -1, code = -1;
-	pid_t pid, w;
-	bool timed_out = false;
+	int logfd = -1, code = -1, error;
 	json_t *o;
 
 	*out = NULL;
-	if (!find_on_path(exe, sizeof(exe), "diffoscope")) {
+	if (!sp_proc_which(exe, sizeof(exe), "diffoscope",
+	        path != NULL ? path : "/usr/bin:/bin", false)) {
 		*out = json_pack("{s:s}", "status", "not-installed");
 		return *out ? 0 : sp_err_set(ctx, SP_ENOMEM, "out of memory");
 	}
@@ -110,69 +97,47 @@ cmp_run_diffoscope(sp_ctx *ctx, json_t **out, const char *shipped,
 	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
 		return sp_err_set(ctx, SP_EIO, "cannot create '%s': %s", tmp,
 		    strerror(errno));
+	/* Our environment with the private TMPDIR. */
+	if ((envp = sp_proc_env(ctx, environ, set, NULL, NULL)) == NULL)
+		return SP_ENOMEM;
 	logfd = open(
 	    logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (logfd < 0)
+	if (logfd < 0) {
+		free(envp);
 		return sp_err_set(ctx, SP_EIO, "cannot create '%s': %s", logp,
 		    strerror(errno));
+	}
+	po.argv = argv;
+	po.envp = envp;
+	po.stdout_mode = SP_PROC_FD;
+	po.stdout_fd = logfd;
+	po.stderr_mode = SP_PROC_MERGE;
+	po.fsize_limit = cap;
+	/* diffoscope's own --timeout first, then ours: SIGKILL to the group
+	 * up to 30 s later. */
+	po.timeout_ms =
+	    ((uint64_t)timeout + (timeout < 30 ? timeout : 30)) * 1000;
 	t0 = now_s();
-	pid = fork();
-	if (pid < 0) {
-		close(logfd);
-		return sp_err_set(
-		    ctx, SP_EIO, "cannot run diffoscope: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		struct rlimit rl;
-		char *argv[] = {exe, "--text", txt, "--json", js,
-		    "--no-progress", "--max-report-size", cap_s, "--timeout",
-		    to_s, "--", (char *)shipped, (char *)rebuilt, NULL};
-		int devnull = open("/dev/null", O_RDONLY);
-
-		setpgid(0, 0);
-		rl.rlim_cur = rl.rlim_max = (rlim_t)cap;
-		setrlimit(RLIMIT_FSIZE, &rl);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-		putenv(env);
-		execv(exe, argv);
-		_exit(127);
-	}
-	setpgid(pid, pid);
+	error = sp_proc_run(ctx, &po, &pr);
 	close(logfd);
-	grace = timeout < 30 ? timeout : 30;
-	limit = (double)timeout + grace;
-	for (;;) {
-		struct timespec nap = {0, 50 * 1000 * 1000};
-
-		w = waitpid(pid, &wst, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			break;
-		if (now_s() - t0 > limit) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			waitpid(pid, &wst, 0);
-			timed_out = true;
-			break;
-		}
-		nanosleep(&nap, NULL);
-	}
-	kill(-pid, SIGKILL); /* leftovers of its process group */
+	free(envp);
 	rmdir(tmp);
-	if (timed_out)
+	if (error < 0)
+		return error;
+	if (pr.timed_out)
 		status = "timeout";
 	else if (at_cap(txt, cap) || at_cap(js, cap) || at_cap(logp, cap))
 		status = "output-cap";
-	else if (WIFSIGNALED(wst) && WTERMSIG(wst) == SIGXFSZ)
+	else if (pr.signal == SIGXFSZ)
 		status = "output-cap";
-	else if (WIFSIGNALED(wst))
+	else if (pr.signal != 0)
 		status = "killed";
-	else if (WIFEXITED(wst)) {
-		code = WEXITSTATUS(wst);
+	else if (!pr.started) {
+		/* What the shell says of a command it cannot run. */
+		code = 127;
+		status = "not-installed";
+	} else if (pr.exit_code >= 0) {
+		code = pr.exit_code;
 		status = code == 0     ? "no-differences"
 		         : code == 1   ? "differences"
 		         : code == 127 ? "not-installed"

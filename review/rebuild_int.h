@@ -86,8 +86,9 @@ typedef struct rb_exec_result {
 int rb_exec_run(sp_ctx *ctx, const rb_exec *e, rb_exec_result *r) SP_WUR;
 
 /**
- * Run `PROGRAM --version` (stdin /dev/null, LC_ALL=C, 10 s) and copy the
- * first non-empty line (at most 1024 bytes) into @p out, "" when none.
+ * Run `PROGRAM --version` (stdin /dev/null, stderr to /dev/null, LC_ALL=C,
+ * 10 s) and copy its first non-empty line into @p out, "" when none
+ * (sp_proc_first_line: the same rule as the recipe's recorded versions).
  */
 void rb_tool_version(const char *program, char *out, size_t outlen);
 

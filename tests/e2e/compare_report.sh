@@ -50,6 +50,7 @@ case ${FAKE_DIFFOSCOPE:-report} in
 report) echo "--- $1" >"$txt"; echo "+++ $2" >>"$txt"; echo '{}' >"$js"; exit 1 ;;
 sleep) sleep 60 & wait; exit 0 ;;
 flood) yes flood >"$txt"; exit 1 ;;
+tmpdir) echo "$TMPDIR" >"$txt"; [ -d "$TMPDIR" ] || exit 2; exit 0 ;;
 esac
 SH
 chmod +x "$T/bin/diffoscope"
@@ -73,6 +74,18 @@ FAKE_DIFFOSCOPE=flood expect_rc 1 sp compare --json --diffoscope --report "$T/r7
 	"$F/t_text.exe" "$F/u64.exe"
 jq -e '.diffoscope.status == "output-cap"' "$T/out" >/dev/null || fail "output cap not enforced"
 [ "$(wc -c <"$T/r7/diffoscope.txt")" -le 65536 ] || fail "output over the cap"
+# A private TMPDIR, removed afterwards; our environment otherwise.
+FAKE_DIFFOSCOPE=tmpdir expect_rc 1 sp compare --json --diffoscope --report "$T/r8" \
+	"$F/t_text.exe" "$F/u64.exe"
+jq -e '.diffoscope.status == "no-differences" and .diffoscope.exit_code == 0' "$T/out" \
+	>/dev/null || fail "diffoscope stand-in did not see its TMPDIR"
+[ "$(cat "$T/r8/diffoscope.txt")" = "$T/r8/.diffoscope-tmp" ] || fail "TMPDIR not private"
+[ ! -e "$T/r8/.diffoscope-tmp" ] || fail "private TMPDIR left behind"
+# On PATH but cannot be executed (no such interpreter): as not installed.
+printf '#!/nonexistent/interpreter\n' >"$T/bin/diffoscope"
+expect_rc 1 sp compare --json --diffoscope --report "$T/r9" "$F/t_text.exe" "$F/u64.exe"
+jq -e '.diffoscope.status == "not-installed" and .diffoscope.exit_code == 127' "$T/out" \
+	>/dev/null || fail "diffoscope that cannot start"
 export PATH=$PATH_SAVE
 
 # Usage errors.

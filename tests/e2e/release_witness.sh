@@ -124,6 +124,26 @@ mutate '.log.witness_command = ["sh", "slow.sh"] | .log.witness_timeout = 1' c.j
 refused c.json 1 "did not finish within 1 s \(killed\)"
 mutate '.log.witness_command = ["./no-such-witness"]' c.json
 refused c.json 3 "cannot run the witness command './no-such-witness'"
+refused c.json 3 "cannot run the witness command './no-such-witness': No such file or directory"
+mutate '.log.witness_command = ["no-such-witness-on-path"]' c.json
+refused c.json 3 "cannot run the witness command 'no-such-witness-on-path': No such file or directory"
+printf '#!/bin/sh\necho "witness stdout"\nkill -USR1 $$\n' >sig.sh
+mutate '.log.witness_command = ["sh", "sig.sh"]' c.json
+refused c.json 1 "error: the witness command 'sh' was killed by signal 10"
+# Its standard output goes to our standard error.
+expect_grep '^witness stdout$' "$T/err"
+[ ! -s "$T/out" ] || fail "the witness command wrote to our stdout"
+# A bare name on a relative PATH entry is found from the configuration's
+# directory, where the command runs.
+mkdir -p wbin elsewhere
+printf '#!/bin/sh\necho "wfail in $(pwd -P)" >&2\nexit 6\n' >wbin/wfail
+chmod +x wbin/wfail
+mutate '.log.witness_command = ["wfail"]' c.json
+tick=$((tick + 1))
+(cd elsewhere && PATH="wbin:$PATH" expect_rc 1 sp release --config ../c.json -o ../out/x \
+	--time "@$tick") || exit 1
+expect_grep "error: the witness command 'wfail' failed \(exit status 6\)" "$T/err"
+expect_grep "^wfail in $(pwd -P)\$" "$T/err"
 # w2 cosigns, but only w1 is configured: the line is refused.
 mutate '.log.witness_command = ["sh", "witness.sh", "w2", "w2.example"]' c.json
 refused c.json 1 "error: the witness command's cosigned checkpoint is refused \(trusted: the config's 'witnesses'\): signature line by unknown key 'w2.example'"

@@ -186,6 +186,7 @@ test_review_rebuild__exec(void **state)
 	static const char *const ok[] = {
 	    "sh", "-c", "echo out; echo err >&2; echo $MARK; umask; pwd", NULL};
 	static const char *const fails[] = {"sh", "-c", "exit 7", NULL};
+	static const char *const argv0[] = {"sh", "-c", "echo $0", NULL};
 	static const char *const killed[] = {"sh", "-c", "kill -9 $$", NULL};
 	static const char *const slow[] = {
 	    "sh", "-c", "sleep 30 & sleep 30", NULL};
@@ -207,6 +208,12 @@ test_review_rebuild__exec(void **state)
 	assert_string_equal(log.ptr, want);
 	assert_int_equal(r.log_bytes, strlen(want));
 	assert_false(r.log_truncated);
+
+	/* argv[0] stays as given; the resolved path is what runs. */
+	run(&r, argv0, 10, 1 << 20, NULL, "argv0.log");
+	assert_int_equal(r.status, RB_BUILD_OK);
+	read_log("argv0.log", &log);
+	assert_string_equal(log.ptr, "sh\n");
 
 	run(&r, fails, 10, 1 << 20, NULL, "fails.log");
 	assert_int_equal(r.status, RB_BUILD_FAILED);
