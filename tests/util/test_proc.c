@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "sp_test.h"
 #include "srcproof/srcproof.h"
 #include "util_int.h"
 
@@ -40,9 +41,8 @@ group_setup(void **state)
 	char t[256];
 
 	(void)state;
-	snprintf(t, sizeof(t), "%s/sp-proc-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(t) == NULL || realpath(t, tmpdir) == NULL)
+	if (sp_test_mkdtemp(t, sizeof(t), "proc") < 0 ||
+	    realpath(t, tmpdir) == NULL)
 		return -1;
 	/* Orphaned grandchildren come back to us, so that the tests can
 	 * see how they ended. */
@@ -54,12 +54,9 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[PATH_MAX + 32];
-
 	(void)state;
 	sp_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sp_test_rmtree(tmpdir);
 }
 
 static void
