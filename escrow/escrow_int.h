@@ -45,9 +45,6 @@ int sp_recipe__first_line(sp_ctx *ctx, sp_buf *line, const char *prog,
  */
 bool sp_escrow__name_ok(const char *name, size_t len);
 
-/** Strict UTF-8 (RFC 3629); control characters allowed. */
-bool sp_escrow__utf8_ok(const char *s, size_t len);
-
 /* ---- deterministic tar writer (tarw.c) ------------------------------------
  */
 

@@ -41,52 +41,6 @@ sp_escrow_compression_parse(
 	return 0;
 }
 
-/* Strict UTF-8 (RFC 3629): no overlongs, surrogates or values past
- * U+10FFFF. Control characters are allowed, as in manifest paths. */
-bool
-sp_escrow__utf8_ok(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = p[i];
-		size_t n, k;
-		uint32_t cp, min;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-			min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-			min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-			min = 0x10000;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
 bool
 sp_escrow__name_ok(const char *name, size_t len)
 {
@@ -94,8 +48,7 @@ sp_escrow__name_ok(const char *name, size_t len)
 		return false;
 	if (memchr(name, '\0', len) != NULL)
 		return false;
-	return sp_path_is_safe_relative(name, len) &&
-	       sp_escrow__utf8_ok(name, len);
+	return sp_path_is_safe_relative(name, len) && sp_utf8_valid(name, len);
 }
 
 /* Does @p name need sha256sum's escaped form? */

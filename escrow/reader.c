@@ -248,7 +248,7 @@ target_ok(const char *name, const char *target)
 	bool names = false;
 
 	if (len == 0 || len > 4096 || target[0] == '/' ||
-	    !sp_escrow__utf8_ok(target, len))
+	    !sp_utf8_valid(target, len))
 		return false;
 	/* Depth of the link's directory below source/. */
 	for (p = name + 7; (slash = strchr(p, '/')) != NULL; p = slash + 1)

@@ -112,48 +112,6 @@ bad:
 	    "bad line range '%s' (START-END, 1 <= START <= END)", text);
 }
 
-/* True when @p s (len bytes) is valid UTF-8 (controls allowed). */
-static bool
-utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = p[i];
-		size_t n, k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return false;
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
 static int
 range_cmp(const void *a, const void *b)
 {
@@ -207,7 +165,7 @@ check_note(sp_ctx *ctx, const char *path, const char *note)
 		return sp_err_set(ctx, SP_EINVALID,
 		    "the note for '%s' has %zu bytes; the limit is %d", path, n,
 		    SP_REVIEW_MAX_NOTE);
-	if (!utf8_valid(note, n))
+	if (!sp_utf8_valid(note, n))
 		return sp_err_set(ctx, SP_EINVALID,
 		    "the note for '%s' is not valid UTF-8", path);
 	return 0;

@@ -79,27 +79,28 @@ sp_wipe(void *p, size_t len)
 }
 
 /*
- * Length of the valid, printable UTF-8 sequence at s (at most len bytes), or
- * 0 when the bytes there are not one. Rejects overlongs, surrogates, values
- * above U+10FFFF and C1 controls.
+ * Length of the valid UTF-8 sequence at s (at most len bytes), its code
+ * point in *cp, or 0 when the bytes there are not one (RFC 3629: no
+ * overlongs, surrogates or values above U+10FFFF).
  */
 static size_t
-utf8_seq(const unsigned char *s, size_t len)
+utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
-	uint32_t cp;
 	size_t n, i;
 
-	if (s[0] >= 0x20 && s[0] < 0x7f)
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
+	}
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
 		n = 2;
-		cp = s[0] & 0x1f;
+		*cp = s[0] & 0x1f;
 	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
 		n = 3;
-		cp = s[0] & 0x0f;
+		*cp = s[0] & 0x0f;
 	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
 		n = 4;
-		cp = s[0] & 0x07;
+		*cp = s[0] & 0x07;
 	} else {
 		return 0;
 	}
@@ -108,16 +109,46 @@ utf8_seq(const unsigned char *s, size_t len)
 	for (i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
+		*cp = *cp << 6 | (s[i] & 0x3f);
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (cp >= 0x80 && cp < 0xa0))
+	if ((n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
+	    *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Length of the valid, printable UTF-8 sequence at s (at most len bytes), or
+ * 0 when the bytes there are not one: utf8_decode's rules, and no C0 or C1
+ * controls.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+	size_t n = utf8_decode(s, len, &cp);
+
+	if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
 		return 0;
 	/* Bidirectional overrides and isolates can reorder what is shown. */
 	if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
 		return 0;
 	return n;
+}
+
+bool
+sp_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if ((n = utf8_decode(p + i, len - i, &cp)) == 0)
+			return false;
+		i += n;
+	}
+	return true;
 }
 
 bool

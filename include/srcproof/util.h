@@ -60,6 +60,13 @@ int sp_escape_html(sp_buf *out, const char *s, size_t len) SP_WUR;
 /** True when @p s is valid UTF-8 with no control characters. */
 bool sp_is_clean_utf8(const char *s, size_t len);
 
+/**
+ * True when @p s is strict UTF-8 (RFC 3629: no overlongs, surrogates or
+ * values past U+10FFFF). Control characters, NUL included, are allowed:
+ * callers refuse what their format does not take.
+ */
+bool sp_utf8_valid(const char *s, size_t len);
+
 /* ---- paths --------------------------------------------------------------- */
 
 /**

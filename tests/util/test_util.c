@@ -131,6 +131,46 @@ test_util_escape__clean_utf8(void **state)
 	assert_false(sp_is_clean_utf8("\xc0\xaf", 2));     /* overlong */
 	assert_false(sp_is_clean_utf8("\xed\xa0\x80", 3)); /* surrogate */
 	assert_false(sp_is_clean_utf8("\xc2\x9b", 2));     /* C1 CSI */
+	assert_false(sp_is_clean_utf8("\x7f", 1));         /* DEL */
+	assert_false(sp_is_clean_utf8("\xe2\x80\xae", 3)); /* RLO */
+}
+
+/* Strict UTF-8 with controls allowed: the rule of paths, names and notes. */
+static void
+test_util_escape__utf8_valid(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		bool ok;
+	} cases[] = {
+	    {"", 0, true}, {"a\tb\x1b\x7f", 5, true}, /* controls allowed */
+	    {"a\0b", 3, true},                        /* NUL too */
+	    {"\xc2\x9b", 2, true},                    /* C1 control */
+	    {"\xc3\xa9", 2, true},                    /* U+00E9 */
+	    {"\xe2\x82\xac", 3, true},                /* U+20AC */
+	    {"\xf0\x9f\x98\x80", 4, true},            /* U+1F600 */
+	    {"\xf4\x8f\xbf\xbf", 4, true},            /* U+10FFFF */
+	    {"\xc0\xaf", 2, false},                   /* overlong '/' */
+	    {"\xc1\xbf", 2, false},                   /* overlong */
+	    {"\xe0\x80\xaf", 3, false},               /* overlong, 3 bytes */
+	    {"\xf0\x80\x80\xaf", 4, false},           /* overlong, 4 bytes */
+	    {"\xed\xa0\x80", 3, false},               /* surrogate */
+	    {"\xf4\x90\x80\x80", 4, false},           /* past U+10FFFF */
+	    {"\xf5\x80\x80\x80", 4, false},           /* bad lead byte */
+	    {"\x80", 1, false},                       /* lone continuation */
+	    {"\xe2\x82", 2, false},                   /* cut short */
+	    {"a\xe2\x82", 3, false},                  /* cut short at the end */
+	    {"\xe2\x28\xa1", 3, false},               /* bad continuation */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (sp_utf8_valid(cases[i].s, cases[i].len) != cases[i].ok)
+			fail_msg("case %zu: expected %s", i,
+			    cases[i].ok ? "valid" : "invalid");
+	}
 }
 
 static void
@@ -288,6 +328,7 @@ main(void)
 	    cmocka_unit_test(test_util_escape__terminal),
 	    cmocka_unit_test(test_util_escape__html),
 	    cmocka_unit_test(test_util_escape__clean_utf8),
+	    cmocka_unit_test(test_util_escape__utf8_valid),
 	    cmocka_unit_test(test_util_path__safe_relative),
 	    cmocka_unit_test(test_util_file__atomic_write_and_read),
 	    cmocka_unit_test(test_util_file__abort_leaves_nothing),
