@@ -119,14 +119,29 @@ int
 cli_common_only(int argc, char **argv, const char *cmd, const char *usage,
     struct cli_common *common)
 {
+	return cli_common_and_output(argc, argv, cmd, usage, common, NULL);
+}
+
+int
+cli_common_and_output(int argc, char **argv, const char *cmd, const char *usage,
+    struct cli_common *common, const char **output)
+{
 	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	    {"output", required_argument, NULL, 'o'}, CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0}};
 	int opt, exit_now = -1;
 
 	cli_getopt_reset();
-	while ((opt = getopt_long(
-	            argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (!cli_common_opt(common, opt, usage, &exit_now))
+	/* Without @p output, -o and --output are bad options. */
+	while ((opt = getopt_long(argc, argv,
+	            output != NULL ? "o:" CLI_COMMON_SHORTOPTS
+	                           : CLI_COMMON_SHORTOPTS,
+	            output != NULL ? longopts : longopts + 1, NULL)) != -1) {
+		if (cli_common_opt(common, opt, usage, &exit_now))
+			continue;
+		if (opt == 'o' && output != NULL)
+			*output = optarg;
+		else
 			return cli_bad_option(cmd, argv);
 	}
 	return exit_now;

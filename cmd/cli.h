@@ -67,6 +67,10 @@ int cli_common_opt(
 int cli_common_only(int argc, char **argv, const char *cmd, const char *usage,
     struct cli_common *common);
 
+/** Same, for a command that also takes -o/--output FILE into *output. */
+int cli_common_and_output(int argc, char **argv, const char *cmd,
+    const char *usage, struct cli_common *common, const char **output);
+
 /**
  * Report an unknown option or missing argument from getopt ('?' or ':').
  * @return CLI_EXIT_USAGE

@@ -850,28 +850,16 @@ static const char prove_usage[] =
 static int
 log_prove(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'}, CLI_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	const char *output = NULL, *dir, *what;
 	sp_tlog *log = NULL;
 	sp_buf entry = SP_BUF_INIT, proof = SP_BUF_INIT;
 	uint64_t index;
 	struct stat st;
-	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+	int exit_now, rc = CLI_EXIT_OK;
 
-	cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, "o:" CLI_COMMON_SHORTOPTS,
-	            longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, prove_usage, &exit_now))
-			continue;
-		if (opt == 'o')
-			output = optarg;
-		else
-			return cli_bad_option("log prove", argv);
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_and_output(
+	         argc, argv, "log prove", prove_usage, &common, &output)) >= 0)
 		return exit_now;
 	if (optind + 2 != argc)
 		return cli_usage_error("log prove", "expected DIR and ENTRY");
@@ -941,27 +929,15 @@ static const char consistency_usage[] =
 static int
 log_consistency(int argc, char **argv, sp_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'}, CLI_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
 	const char *output = NULL;
 	sp_tlog *log = NULL;
 	sp_tlog_checkpoint *old = NULL;
 	sp_buf in = SP_BUF_INIT, out = SP_BUF_INIT;
-	int opt, exit_now = -1, rc = CLI_EXIT_OK;
+	int exit_now, rc = CLI_EXIT_OK;
 
-	cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, "o:" CLI_COMMON_SHORTOPTS,
-	            longopts, NULL)) != -1) {
-		if (cli_common_opt(&common, opt, consistency_usage, &exit_now))
-			continue;
-		if (opt == 'o')
-			output = optarg;
-		else
-			return cli_bad_option("log consistency", argv);
-	}
-	if (exit_now >= 0)
+	if ((exit_now = cli_common_and_output(argc, argv, "log consistency",
+	         consistency_usage, &common, &output)) >= 0)
 		return exit_now;
 	if (optind + 2 != argc)
 		return cli_usage_error(
