@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,33 @@ cli_common_and_output(int argc, char **argv, const char *cmd, const char *usage,
 			return cli_bad_option(cmd, argv);
 	}
 	return exit_now;
+}
+
+bool
+cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int
+cli_number_opt(const char *cmd, const char *opt, const char *s, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+	if (cli_parse_u64(s, min, max, out))
+		return 0;
+	return cli_usage_error(cmd,
+	    "%s needs a number from %llu to %llu, not '%s'", opt,
+	    (unsigned long long)min, (unsigned long long)max, s);
 }
 
 int

@@ -83,6 +83,19 @@ int cli_bad_option(const char *cmd, char **argv);
  */
 int cli_usage_error(const char *cmd, const char *fmt, ...) SP_PRINTF(2, 3);
 
+/**
+ * Parse a decimal number (digits only) from @p min to @p max into *out.
+ * @return true when @p s is one
+ */
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/**
+ * The value of option @p opt of @p cmd, a number from @p min to @p max:
+ * 0, or CLI_EXIT_USAGE after "OPT needs a number from MIN to MAX, not 'S'".
+ */
+int cli_number_opt(const char *cmd, const char *opt, const char *s,
+    uint64_t min, uint64_t max, uint64_t *out);
+
 /** Print "srcproof: error: ..." (escaped). */
 void cli_error(const char *fmt, ...) SP_PRINTF(1, 2);
 

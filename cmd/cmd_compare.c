@@ -76,21 +76,6 @@ enum {
 	OPT_TIME,
 };
 
-static int
-parse_count(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end = NULL;
-	unsigned long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Sign a verdict statement about this comparison into @p path. */
 static int
 write_attestation(sp_ctx *ctx, const sp_compare_result *res,
@@ -144,7 +129,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	int64_t when = (int64_t)time(NULL);
 	sp_key *key = NULL;
 	sp_buf text = SP_BUF_INIT;
-	unsigned long n;
+	uint64_t n;
 	int opt, exit_now = -1, rc = CLI_EXIT_ERROR;
 	json_t *doc = NULL;
 
@@ -186,7 +171,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 			opts.diffoscope = true;
 			break;
 		case OPT_DIFFOSCOPE_TIMEOUT:
-			if (parse_count(optarg, 86400, &n) < 0)
+			if (!cli_parse_u64(optarg, 1, 86400, &n))
 				return cli_usage_error("compare",
 				    "bad --diffoscope-timeout '%s' (1..86400 "
 				    "seconds)",
@@ -194,7 +179,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 			opts.diffoscope_timeout = (unsigned)n;
 			break;
 		case OPT_DIFFOSCOPE_MAX:
-			if (parse_count(optarg, 1UL << 40, &n) < 0 || n < 4096)
+			if (!cli_parse_u64(optarg, 4096, (uint64_t)1 << 40, &n))
 				return cli_usage_error("compare",
 				    "bad --diffoscope-max-output '%s' (4096 "
 				    "bytes or more)",
@@ -202,7 +187,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 			opts.diffoscope_max_output = n;
 			break;
 		case OPT_MAX_DECOMPRESSED:
-			if (parse_count(optarg, 1UL << 40, &n) < 0)
+			if (!cli_parse_u64(optarg, 1, (uint64_t)1 << 40, &n))
 				return cli_usage_error("compare",
 				    "bad --max-decompressed '%s' (1 byte to 1 "
 				    "TiB)",
@@ -210,7 +195,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 			opts.max_decompressed = n;
 			break;
 		case OPT_MAX_RANGES:
-			if (parse_count(optarg, 1000000, &n) < 0)
+			if (!cli_parse_u64(optarg, 1, 1000000, &n))
 				return cli_usage_error("compare",
 				    "bad --max-ranges '%s' (1..1000000)",
 				    optarg);

@@ -52,22 +52,6 @@ oom(void)
 	return CLI_EXIT_ERROR;
 }
 
-static int
-parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Read a file, or standard input for "-". */
 static int
 read_input(sp_ctx *ctx, sp_buf *out, const char *path, size_t max)
@@ -872,7 +856,8 @@ log_prove(int argc, char **argv, sp_ctx *ctx)
 		rc = cli_fail(ctx);
 		goto out;
 	}
-	if (stat(what, &st) != 0 && parse_u64(what, &index) == 0) {
+	if (stat(what, &st) != 0 &&
+	    cli_parse_u64(what, 0, UINT64_MAX, &index)) {
 		/* an index */
 	} else if (sp_tlog_entry_from_envelope(ctx, &entry, what) < 0 ||
 	           sp_tlog_find(ctx, log, entry.ptr, entry.size, &index) < 0) {
@@ -1191,7 +1176,7 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			wspecs[nws++] = optarg;
 			break;
 		case OPT_QUORUM:
-			if (parse_u64(optarg, &quorum) < 0 || quorum > 1000)
+			if (!cli_parse_u64(optarg, 0, 1000, &quorum))
 				return cli_usage_error("log verify",
 				    "--quorum needs a number, not '%s'",
 				    optarg);

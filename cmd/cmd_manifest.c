@@ -49,16 +49,12 @@ static int
 parse_uint(const char *cmd, const char *opt, const char *s, unsigned max,
     unsigned *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
+	int rc = cli_number_opt(cmd, opt, s, 0, max, &v);
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v > max)
-		return cli_usage_error(cmd,
-		    "%s needs a number from 0 to %u, not '%s'", opt, max, s);
-	*out = (unsigned)v;
-	return 0;
+	if (rc == 0)
+		*out = (unsigned)v;
+	return rc;
 }
 
 static const char *

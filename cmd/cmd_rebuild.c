@@ -93,25 +93,6 @@ static const char usage[] =
     "(build failed, bundle unusable) or could not complete.\n";
 
 static int
-parse_u64(
-    const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end = NULL;
-	unsigned long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	return cli_usage_error("rebuild", "bad %s '%s' (%llu to %llu)", opt, s,
-	    (unsigned long long)min, (unsigned long long)max);
-}
-
-static int
 write_text(sp_ctx *ctx, const char *dir, const char *name, const char *data,
     size_t len)
 {
@@ -211,12 +192,13 @@ cmd_rebuild(int argc, char **argv, sp_ctx *ctx)
 			o.path_env = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_u64("--timeout", optarg, 1, 7 * 86400, &n))
+			if (cli_number_opt("rebuild", "--timeout", optarg, 1,
+			        7 * 86400, &n))
 				return CLI_EXIT_USAGE;
 			o.timeout = (unsigned)n;
 			break;
 		case OPT_MAX_LOG:
-			if (parse_u64("--max-log", optarg, 1024,
+			if (cli_number_opt("rebuild", "--max-log", optarg, 1024,
 			        (uint64_t)1 << 40, &n))
 				return CLI_EXIT_USAGE;
 			o.max_log = n;
@@ -225,7 +207,8 @@ cmd_rebuild(int argc, char **argv, sp_ctx *ctx)
 			o.at_build_path = true;
 			break;
 		case OPT_MAX_RANGES:
-			if (parse_u64("--max-ranges", optarg, 1, 1000000, &n))
+			if (cli_number_opt("rebuild", "--max-ranges", optarg, 1,
+			        1000000, &n))
 				return CLI_EXIT_USAGE;
 			o.max_ranges = (size_t)n;
 			break;

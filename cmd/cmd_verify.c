@@ -133,28 +133,6 @@ take_list(struct strlist *l, size_t cap, int argc, char **argv)
 	return 0;
 }
 
-static int
-parse_uint(
-    const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end = NULL;
-	unsigned long long v;
-
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	return cli_usage_error("verify",
-	    "%s needs a number from %llu to %llu, "
-	    "not '%s'",
-	    opt, (unsigned long long)min, (unsigned long long)max, s);
-}
-
 /* "PERCENT" with up to three decimals, 0..100, into thousandths. */
 static int
 parse_percent(const char *s, uint64_t *milli)
@@ -308,7 +286,8 @@ cmd_verify(int argc, char **argv, sp_ctx *ctx)
 			o.at_build_path = true;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_uint("--timeout", optarg, 1, 7 * 86400, &v)) {
+			if (cli_number_opt(
+			        cmd, "--timeout", optarg, 1, 7 * 86400, &v)) {
 				rc = CLI_EXIT_USAGE;
 				goto out;
 			}
@@ -360,7 +339,8 @@ cmd_verify(int argc, char **argv, sp_ctx *ctx)
 			(void)take_list(&wits, cap, argc, argv);
 			break;
 		case OPT_QUORUM:
-			if (parse_uint("--quorum", optarg, 1, 100, &v)) {
+			if (cli_number_opt(
+			        cmd, "--quorum", optarg, 1, 100, &v)) {
 				rc = CLI_EXIT_USAGE;
 				goto out;
 			}
