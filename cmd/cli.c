@@ -165,6 +165,33 @@ cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 int
+cli_parse_percent(const char *s, uint64_t *milli)
+{
+	uint64_t v = 0;
+	int dec = -1;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && dec < 0) {
+			dec = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || dec >= 3 || v > 1000000)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (dec >= 0)
+			dec++;
+	}
+	for (dec = dec < 0 ? 0 : dec; dec < 3; dec++)
+		v *= 10;
+	if (v > 100000)
+		return -1;
+	*milli = v;
+	return 0;
+}
+
+int
 cli_number_opt(const char *cmd, const char *opt, const char *s, uint64_t min,
     uint64_t max, uint64_t *out)
 {

@@ -93,6 +93,12 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * The value of option @p opt of @p cmd, a number from @p min to @p max:
  * 0, or CLI_EXIT_USAGE after "OPT needs a number from MIN to MAX, not 'S'".
  */
+/**
+ * Parse "PERCENT" (0 to 100, up to three decimals) into thousandths of a
+ * percent (99.5 is 99500). @return 0, or -1 when @p s is not one
+ */
+int cli_parse_percent(const char *s, uint64_t *milli);
+
 int cli_number_opt(const char *cmd, const char *opt, const char *s,
     uint64_t min, uint64_t max, uint64_t *out);
 

@@ -787,34 +787,6 @@ static const char coverage_usage[] =
     "source\n"
     "or policy did not verify, 2 usage, 3 could not complete.\n";
 
-/* Parse "PERCENT" (up to three decimals, 0..100) into thousandths. */
-static int
-parse_percent(const char *s, uint64_t *milli)
-{
-	uint64_t v = 0;
-	int dec = -1;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s == '.' && dec < 0) {
-			dec = 0;
-			continue;
-		}
-		if (*s < '0' || *s > '9' || dec >= 3 || v > 1000000)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (dec >= 0)
-			dec++;
-	}
-	for (dec = dec < 0 ? 0 : dec; dec < 3; dec++)
-		v *= 10;
-	if (v > 100000)
-		return -1;
-	*milli = v;
-	return 0;
-}
-
 /* Options shared by coverage, delta and report. */
 struct ledger_args {
 	struct trust_args trust;
@@ -987,7 +959,7 @@ review_coverage(int argc, char **argv, sp_ctx *ctx)
 		}
 		switch (opt) {
 		case OPT_REQUIRE:
-			if (parse_percent(optarg, &require) < 0) {
+			if (cli_parse_percent(optarg, &require) < 0) {
 				rc = cli_usage_error(cmd,
 				    "--require needs a percentage from 0 to "
 				    "100, not '%s'",

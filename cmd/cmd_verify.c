@@ -133,34 +133,6 @@ take_list(struct strlist *l, size_t cap, int argc, char **argv)
 	return 0;
 }
 
-/* "PERCENT" with up to three decimals, 0..100, into thousandths. */
-static int
-parse_percent(const char *s, uint64_t *milli)
-{
-	uint64_t v = 0;
-	int dec = -1;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s == '.' && dec < 0) {
-			dec = 0;
-			continue;
-		}
-		if (*s < '0' || *s > '9' || dec >= 3 || v > 1000000)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (dec >= 0)
-			dec++;
-	}
-	for (dec = dec < 0 ? 0 : dec; dec < 3; dec++)
-		v *= 10;
-	if (v > 100000)
-		return -1;
-	*milli = v;
-	return 0;
-}
-
 static void
 print_checks(const sp_verify_result *res, const char *bundle)
 {
@@ -305,7 +277,7 @@ cmd_verify(int argc, char **argv, sp_ctx *ctx)
 			}
 			break;
 		case OPT_REQUIRE:
-			if (parse_percent(optarg, &o.require_milli) < 0 ||
+			if (cli_parse_percent(optarg, &o.require_milli) < 0 ||
 			    o.require_milli == 0) {
 				rc = cli_usage_error(cmd,
 				    "--require needs a percentage above 0 "
