@@ -112,13 +112,9 @@ read_file(struct sp_prefetch *pf, size_t i)
 	bool first = true;
 	int fd, error = 0;
 
-	if ((error = sp_open_read(pf->ctx, &fd, path, SP_OPEN_NOFOLLOW)) < 0)
+	if ((error = sp_open_read_st(
+	         pf->ctx, &fd, path, SP_OPEN_NOFOLLOW, &st)) < 0)
 		return error;
-	if (fstat(fd, &st) < 0) {
-		error = sp_err_set(pf->ctx, SP_EIO, "cannot stat '%s': %s",
-		    path, strerror(errno));
-		goto out;
-	}
 	size = left = (uint64_t)st.st_size;
 	do {
 		struct slot *s = free_slot(pf);

@@ -42,6 +42,7 @@ struct run {
 	sp_key **keys;
 	size_t nkeys;
 	sp_policy *policy;
+	sp_tlog_verifier **witnesses; /**< log.witnesses, loaded up front */
 	char *manifest, *sig, *recipe, *proof, *bundle;
 };
 
@@ -107,18 +108,23 @@ exists(const char *path)
  */
 
 /*
- * The witnesses' vkeys: files only (docs/spec/release-config.md). The log
- * loader would take a missing file whose name looks like a vkey for the
- * vkey itself, here with the configuration's directory in its name.
+ * The witnesses' vkeys, loaded before anything is written and kept for the
+ * cosign step. Files only (docs/spec/release-config.md): the log loader
+ * would take a missing file whose name looks like a vkey for the vkey
+ * itself, here with the configuration's directory in its name.
  */
 static int
-check_witness_files(struct run *r)
+load_witnesses(struct run *r)
 {
 	const sp_release_config *c = r->cfg;
-	sp_tlog_verifier *v = NULL;
 	size_t i;
 	int error;
 
+	if (c->witnesses.n == 0)
+		return 0;
+	if ((r->witnesses = sp_calloc(
+	         r->ctx, c->witnesses.n, sizeof(*r->witnesses))) == NULL)
+		return oom(r->ctx);
 	for (i = 0; i < c->witnesses.n; i++) {
 		if (!exists(c->witnesses.v[i])) {
 			error = sp_err_set(r->ctx, SP_ENOTFOUND,
@@ -130,12 +136,10 @@ check_witness_files(struct run *r)
 			    "relative to the configuration's directory");
 			return error;
 		}
-		if ((error =
-		            sp_tlog_verifier_load(r->ctx, &v, c->witnesses.v[i],
-		                SP_TLOG_SIG_COSIGNATURE, "witness")) < 0)
+		if ((error = sp_tlog_verifier_load(r->ctx, &r->witnesses[i],
+		         c->witnesses.v[i], SP_TLOG_SIG_COSIGNATURE,
+		         "witness")) < 0)
 			return error;
-		sp_tlog_verifier_free(v);
-		v = NULL;
 	}
 	return 0;
 }
@@ -210,7 +214,7 @@ check_inputs(struct run *r)
 		    "previous manifest '%s' does not exist", c->previous);
 		goto out;
 	}
-	if ((error = check_witness_files(r)) < 0)
+	if ((error = load_witnesses(r)) < 0)
 		goto out;
 out:
 	sp_tlog_close(log);
@@ -461,8 +465,9 @@ log_append_prove(struct run *r)
 	if (c->witness_command.n > 0) {
 		r->res->quorum = c->quorum;
 		if ((error = step(r, "witness")) < 0 ||
-		    (error = sp_release__cosign(
-		         r->ctx, c, r->tmp, &r->res->cosignatures)) < 0)
+		    (error = sp_release__cosign(r->ctx, c,
+		         (sp_tlog_verifier *const *)r->witnesses, r->tmp,
+		         &r->res->cosignatures)) < 0)
 			goto out;
 	}
 	if ((error = step(r, "log-prove")) < 0 ||
@@ -723,6 +728,7 @@ out:
 		sp_key_free(r.keys[i]);
 	free(r.keys);
 	sp_policy_free(r.policy);
+	sp_tlog_verifiers_free(r.witnesses, r.cfg->witnesses.n);
 	free(r.manifest);
 	free(r.sig);
 	free(r.recipe);

@@ -11,6 +11,7 @@
 #include "srcproof/escrow.h"
 #include "srcproof/manifest.h"
 #include "srcproof/release.h"
+#include "srcproof/tlog.h"
 
 struct sp_release_key {
 	char *spec;     /* PEM file (resolved) or pkcs11: URI */
@@ -63,13 +64,14 @@ struct sp_release_config {
 
 /*
  * Run the configured witness command on the log's current checkpoint, add
- * the cosignatures it returns (each verified) and require the quorum.
+ * the cosignatures it returns (each verified against @p wit, the loaded
+ * log.witnesses, c->witnesses.n of them) and require the quorum.
  * @p tmp is the release's temporary directory. *cosigned receives the
  * number of configured witnesses that cosigned.
  * @return 0; SP_EVERIFY (command failed or refused, bad cosignature,
  *         quorum not met), SP_ENOTFOUND (command not found), SP_EIO
  */
-int sp_release__cosign(
-    sp_ctx *ctx, const sp_release_config *c, const char *tmp, size_t *cosigned);
+int sp_release__cosign(sp_ctx *ctx, const sp_release_config *c,
+    sp_tlog_verifier *const *wit, const char *tmp, size_t *cosigned);
 
 #endif

@@ -228,12 +228,11 @@ count_cosigned(sp_ctx *ctx, const sp_release_config *c,
 }
 
 int
-sp_release__cosign(
-    sp_ctx *ctx, const sp_release_config *c, const char *tmp, size_t *cosigned)
+sp_release__cosign(sp_ctx *ctx, const sp_release_config *c,
+    sp_tlog_verifier *const *wit, const char *tmp, size_t *cosigned)
 {
 	static const char *const names[3] = {
 	    "SRCPROOF_LOG_DIR", "SRCPROOF_CHECKPOINT", "SRCPROOF_COSIGNED"};
-	sp_tlog_verifier **wit = NULL;
 	sp_tlog *log = NULL;
 	sp_buf req = SP_BUF_INIT, got = SP_BUF_INIT, p = SP_BUF_INIT;
 	char *logdir = NULL, *abstmp = NULL, **envp = NULL;
@@ -243,13 +242,6 @@ sp_release__cosign(
 	int error;
 
 	*cosigned = 0;
-	if ((wit = sp_calloc(ctx, c->witnesses.n, sizeof(*wit))) == NULL)
-		return SP_ENOMEM;
-	for (i = 0; i < c->witnesses.n; i++)
-		if ((error = sp_tlog_verifier_load(ctx, &wit[i],
-		         c->witnesses.v[i], SP_TLOG_SIG_COSIGNATURE,
-		         "witness")) < 0)
-			goto out;
 	/* The request: the checkpoint that holds the new entry. */
 	if ((error = sp_tlog_open(ctx, &log, c->log_dir)) < 0)
 		goto out;
@@ -318,9 +310,6 @@ out:
 	if (p.ptr != NULL)
 		(void)unlink(p.ptr);
 	sp_tlog_close(log);
-	for (i = 0; wit != NULL && i < c->witnesses.n; i++)
-		sp_tlog_verifier_free(wit[i]);
-	free(wit);
 	free(envp);
 	for (i = 0; i < 3; i++)
 		free(own[i]);

@@ -19,6 +19,14 @@ int
 sp_open_read(sp_ctx *ctx, int *fd_out, const char *path, unsigned flags)
 {
 	struct stat st;
+
+	return sp_open_read_st(ctx, fd_out, path, flags, &st);
+}
+
+int
+sp_open_read_st(
+    sp_ctx *ctx, int *fd_out, const char *path, unsigned flags, struct stat *st)
+{
 	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	int fd;
 
@@ -37,14 +45,14 @@ sp_open_read(sp_ctx *ctx, int *fd_out, const char *path, unsigned flags)
 		return sp_err_set(
 		    ctx, SP_EIO, "cannot open '%s': %s", path, strerror(errno));
 	}
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		int e = errno;
 
 		close(fd);
 		return sp_err_set(
 		    ctx, SP_EIO, "cannot stat '%s': %s", path, strerror(e));
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		close(fd);
 		return sp_err_set(
 		    ctx, SP_EUNSAFE, "'%s' is not a regular file", path);

@@ -15,6 +15,12 @@
 void *sp_malloc(sp_ctx *ctx, size_t n);
 void *sp_calloc(sp_ctx *ctx, size_t count, size_t n);
 
+struct stat;
+
+/** sp_open_read, with the fstat it makes of the file in *st. */
+int sp_open_read_st(sp_ctx *ctx, int *fd_out, const char *path, unsigned flags,
+    struct stat *st);
+
 /** API misuse: assert in debug builds, SP_EINVALID otherwise. */
 #ifdef NDEBUG
 #define SP_ASSERT_ARG(ctx, cond)                                               \
