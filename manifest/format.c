@@ -113,20 +113,38 @@ unescape(char *out, const char *s, size_t len, bool field)
  */
 
 /*
- * Where serialized bytes go: the buffer alone, or, when @p flush is set,
- * handed on every FLUSH_AT bytes (a large manifest never sits whole in
- * memory, and is hashed while written).
+ * Where serialized bytes go: the buffer alone, or, with a digest context
+ * @p md, handed on every FLUSH_AT bytes to be hashed and, with @p w,
+ * written (a large manifest never sits whole in memory).
  */
 struct sink {
 	sp_ctx *ctx;
 	sp_buf *buf;
-	int (*flush)(struct sink *s); /**< sets the context's error */
-	sp_atomic *w;
-	EVP_MD_CTX *md;
+	EVP_MD_CTX *md; /**< NULL: everything stays in buf */
+	sp_atomic *w;   /**< NULL: hashed only */
 	uint64_t flushed;
 };
 
 #define FLUSH_AT (64 * 1024)
+
+/* Hand the buffered bytes on: counted, hashed and, with a file, written. */
+static int
+flush_out(struct sink *sk)
+{
+	int error;
+
+	/* The same cap as a manifest serialized in memory, and parsed. */
+	sk->flushed += sk->buf->size;
+	if (sk->flushed > SP_MANIFEST_MAX_SIZE)
+		return sp_err_buf(sk->ctx, SP_ELIMIT, "manifest");
+	if (EVP_DigestUpdate(sk->md, sk->buf->ptr, sk->buf->size) != 1)
+		return sp_err_set(sk->ctx, SP_ERROR, "SHA-256 failed");
+	if (sk->w != NULL &&
+	    (error = sp_atomic_write(sk->w, sk->buf->ptr, sk->buf->size)) < 0)
+		return error;
+	sp_buf_clear(sk->buf);
+	return 0;
+}
 
 static int
 serialize(sp_ctx *ctx, const sp_manifest *m, struct sink *sk)
@@ -143,8 +161,8 @@ serialize(sp_ctx *ctx, const sp_manifest *m, struct sink *sk)
 	} while (0)
 #define LINE_DONE()                                                            \
 	do {                                                                   \
-		if (sk->flush != NULL && out->size >= FLUSH_AT &&              \
-		    (error = sk->flush(sk)) < 0)                               \
+		if (sk->md != NULL && out->size >= FLUSH_AT &&                 \
+		    (error = flush_out(sk)) < 0)                               \
 			return error;                                          \
 	} while (0)
 
@@ -194,8 +212,8 @@ serialize(sp_ctx *ctx, const sp_manifest *m, struct sink *sk)
 		PUT(sp_buf_putc(out, '\n'));
 		LINE_DONE();
 	}
-	if (sk->flush != NULL && out->size > 0)
-		return sk->flush(sk);
+	if (sk->md != NULL && out->size > 0)
+		return flush_out(sk);
 #undef LINE_DONE
 #undef PUT
 out:
@@ -213,32 +231,18 @@ sp_manifest_serialize(sp_ctx *ctx, const sp_manifest *m, sp_buf *out)
 	return serialize(ctx, m, &sk);
 }
 
+/*
+ * Serialize @p m in pieces: to @p path atomically when it is not NULL, and
+ * into @p digest (its SHA-256) when that is not NULL.
+ */
 static int
-flush_to_file(struct sink *sk)
+stream(sp_ctx *ctx, const sp_manifest *m, const char *path, unsigned flags,
+    uint8_t digest[SP_SHA256_LEN])
 {
-	int error;
-
-	/* The same cap as a manifest serialized in memory, and parsed. */
-	sk->flushed += sk->buf->size;
-	if (sk->flushed > SP_MANIFEST_MAX_SIZE)
-		return sp_err_buf(sk->ctx, SP_ELIMIT, "manifest");
-	if (EVP_DigestUpdate(sk->md, sk->buf->ptr, sk->buf->size) != 1)
-		return sp_err_set(sk->ctx, SP_ERROR, "SHA-256 failed");
-	if ((error = sp_atomic_write(sk->w, sk->buf->ptr, sk->buf->size)) < 0)
-		return error;
-	sp_buf_clear(sk->buf);
-	return 0;
-}
-
-int
-sp_manifest_write(sp_ctx *ctx, const sp_manifest *m, const char *path,
-    unsigned flags, uint8_t digest[SP_SHA256_LEN])
-{
-	struct sink sk = {.ctx = ctx, .flush = flush_to_file};
+	struct sink sk = {.ctx = ctx};
 	sp_buf b;
 	int error;
 
-	SP_ASSERT_ARG(ctx, m != NULL && path != NULL);
 	/* A line is at most a few path lengths: room for one past FLUSH_AT. */
 	sp_buf_init(&b, FLUSH_AT + 8 * SP_MANIFEST_MAX_PATH + 4096);
 	sk.buf = &b;
@@ -250,13 +254,14 @@ sp_manifest_write(sp_ctx *ctx, const sp_manifest *m, const char *path,
 		error = sp_err_set(ctx, SP_ERROR, "SHA-256 failed");
 		goto out;
 	}
-	if ((error = sp_atomic_open(ctx, &sk.w, path, 0644, flags)) < 0)
+	if (path != NULL &&
+	    (error = sp_atomic_open(ctx, &sk.w, path, 0644, flags)) < 0)
 		goto out;
 	if ((error = serialize(ctx, m, &sk)) < 0) {
 		sp_atomic_abort(sk.w);
 		goto out;
 	}
-	if ((error = sp_atomic_commit(sk.w)) < 0)
+	if (sk.w != NULL && (error = sp_atomic_commit(sk.w)) < 0)
 		goto out;
 	if (digest != NULL && EVP_DigestFinal_ex(sk.md, digest, NULL) != 1)
 		error = sp_err_set(ctx, SP_ERROR, "SHA-256 failed");
@@ -264,6 +269,21 @@ out:
 	EVP_MD_CTX_free(sk.md);
 	sp_buf_dispose(&b);
 	return error;
+}
+
+int
+sp_manifest_write(sp_ctx *ctx, const sp_manifest *m, const char *path,
+    unsigned flags, uint8_t digest[SP_SHA256_LEN])
+{
+	SP_ASSERT_ARG(ctx, m != NULL && path != NULL);
+	return stream(ctx, m, path, flags, digest);
+}
+
+int
+sp_manifest_digest(sp_ctx *ctx, const sp_manifest *m, uint8_t out[32])
+{
+	SP_ASSERT_ARG(ctx, m != NULL && out != NULL);
+	return stream(ctx, m, NULL, 0, out);
 }
 
 /* ---- parser ----------------------------------------------------------------

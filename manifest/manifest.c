@@ -189,19 +189,6 @@ sp_manifest_find(const sp_manifest *m, const char *path)
 }
 
 int
-sp_manifest_digest(sp_ctx *ctx, const sp_manifest *m, uint8_t out[32])
-{
-	sp_buf b;
-	int error;
-
-	sp_buf_init(&b, SP_MANIFEST_MAX_SIZE);
-	if ((error = sp_manifest_serialize(ctx, m, &b)) == 0)
-		error = sp_sha256(ctx, out, b.ptr, b.size);
-	sp_buf_dispose(&b);
-	return error;
-}
-
-int
 sp_manifest_digest_file(sp_ctx *ctx, uint8_t out[32], const char *path)
 {
 	return sp_sha256_file(ctx, out, NULL, path);
