@@ -52,6 +52,48 @@ install_pkgs() {
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
+# The PE fixtures need osslsigncode 2.7 or later (its built-in TSA:
+# -TSA-certs/-TSA-key/-TSA-time). Debian 12 main has 2.5; bookworm-backports
+# has 2.9, the same package rebuilt by Debian, so that is where it comes from.
+osslsigncode_version() {
+	osslsigncode --version 2>/dev/null |
+		sed -n '1s/^osslsigncode \([0-9][0-9.]*\).*/\1/p'
+}
+ensure_osslsigncode() {
+	v=$(osslsigncode_version)
+	if [ -n "$v" ] && dpkg --compare-versions "$v" ge 2.7; then
+		return 0
+	fi
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	if [ "${SP_SKIP_INSTALL:-0}" = 1 ] || [ "$(id -u)" != 0 ] ||
+		[ -z "$codename" ]; then
+		echo "bootstrap: error: osslsigncode ${v:-(none)} is too old: the" \
+			"tests need 2.7 or later" >&2
+		echo "bootstrap: hint: as root: apt-get install -t" \
+			"${codename:-bookworm}-backports osslsigncode" >&2
+		exit 3
+	fi
+	list=/etc/apt/sources.list.d/srcproof-$codename-backports.sources
+	echo "bootstrap: osslsigncode ${v:-(none)} < 2.7: installing it from" \
+		"$codename-backports ($list)" >&2
+	cat >"$list" <<-EOF
+		Types: deb
+		URIs: http://deb.debian.org/debian
+		Suites: $codename-backports
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends \
+		-t "$codename-backports" osslsigncode >/dev/null
+	v=$(osslsigncode_version)
+	dpkg --compare-versions "${v:-0}" ge 2.7 || {
+		echo "bootstrap: error: osslsigncode is still ${v:-missing}" >&2
+		exit 3
+	}
+}
+
 jobs=${SP_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 if [ "$mode" = demo ]; then
@@ -65,4 +107,5 @@ fi
 
 # shellcheck disable=SC2086
 install_pkgs $PKGS_BUILD $PKGS_TEST
+ensure_osslsigncode
 exec bash scripts/check.sh
