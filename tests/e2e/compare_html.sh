@@ -1,15 +1,12 @@
 # The compare HTML report renders in a real browser (headless Chromium,
 # Debian's chromium package) with the verdict shown and no script run.
-# Skipped, saying so, when chromium is not installed.
+# Skipped (exit 77), saying so, when chromium is not installed.
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 browser=""
 for b in chromium chromium-browser google-chrome; do
 	command -v "$b" >/dev/null && browser=$b && break
 done
-[ -n "$browser" ] || {
-	echo "compare_html: skipped (chromium not installed)"
-	exit 0
-}
+[ -n "$browser" ] || skip "chromium is not installed (apt-get install chromium)"
 F=$(bash "$SP_SOURCE_DIR/tests/fixtures/make_pe.sh" "${SP_BINARY_DIR:-$T}/fixtures/pe") ||
 	fail "cannot build the PE fixtures"
 evil="$T/<img src=x onerror=alert(1)>.exe"

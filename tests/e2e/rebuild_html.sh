@@ -1,8 +1,8 @@
 # The one-page rebuild report in a real browser: headless Chromium renders
 # report.html (self-contained, every untrusted string escaped) and the
 # verdict is in the rendered DOM; hostile artefact names stay text; a
-# screenshot can be taken. Skips only when chromium is not installed
-# (scripts/bootstrap.sh test installs it).
+# screenshot can be taken. Skips (exit 77) only when chromium is not
+# installed (scripts/bootstrap.sh test installs it).
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 . "$SP_SOURCE_DIR/tests/fixtures/rebuild_setup.sh"
 cd "$T"
@@ -34,10 +34,7 @@ expect_grep '<p id="verdict" class="bad">DIFFERENT</p>' "$html"
 jq -e '[.predicate.artefacts[].name] | sort == ["\"q\"&<b>.bin", "<img src=x onerror=alert(1)>.bin"]' \
 	r/verdict.json >/dev/null || fail "names in verdict.json"
 
-if ! command -v chromium >/dev/null 2>&1; then
-	echo "rebuild_html: SKIP: chromium is not installed (apt-get install chromium); the browser check did not run"
-	exit 0
-fi
+need_tool chromium "apt-get install chromium; the browser check did not run"
 browse() {
 	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic \
 		--no-first-run --disable-background-networking \

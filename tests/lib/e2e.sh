@@ -6,6 +6,12 @@
 #                          $T/out (stdout) and $T/err (stderr)
 #   expect_grep PAT FILE   fail unless FILE matches the extended regex PAT
 #   fail MSG               report and exit 1
+#   skip MSG               the test could not run (a tool is missing): say
+#                          SKIP and exit 77, which ctest counts as skipped,
+#                          not passed; under CI=true (where scripts/
+#                          bootstrap.sh installs every tool) a skip fails,
+#                          unless SP_ALLOW_SKIP=1
+#   need_tool TOOL WHY     skip unless TOOL is on PATH
 set -u
 : "${SRCPROOF:?SRCPROOF must name the srcproof binary}"
 : "${SP_SOURCE_DIR:?SP_SOURCE_DIR must name the source tree}"
@@ -25,6 +31,19 @@ fail() {
 	[ -f "$T/out" ] && { echo "--- stdout" >&2; head -c 4000 "$T/out" >&2; }
 	[ -f "$T/err" ] && { echo "--- stderr" >&2; head -c 4000 "$T/err" >&2; }
 	exit 1
+}
+
+skip() {
+	if [ "${CI:-}" = true ] && [ -z "${SP_ALLOW_SKIP:-}" ]; then
+		echo "FAIL: would skip under CI=true (set SP_ALLOW_SKIP=1 to allow): $*" >&2
+		exit 1
+	fi
+	echo "SKIP: $*"
+	exit 77
+}
+
+need_tool() {
+	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed ($2)"
 }
 
 expect_rc() {
