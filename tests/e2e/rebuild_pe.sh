@@ -6,10 +6,7 @@
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 . "$SP_SOURCE_DIR/tests/fixtures/rebuild_setup.sh"
 for tool in x86_64-w64-mingw32-gcc osslsigncode openssl; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "rebuild_pe: SKIP: $tool is not installed (scripts/bootstrap.sh test installs it)"
-		exit 0
-	fi
+	need_tool "$tool" "scripts/bootstrap.sh test installs it"
 done
 cd "$T"
 rb_keys
