@@ -1,7 +1,9 @@
 # srcproof release failures: each exits with its documented status and
 # leaves no output directory (and no temporary one next to it); those
 # before the log append leave the log untouched. Also: a failure after the
-# append (injected) publishes nothing and says the entry is in the log.
+# append (injected) publishes nothing and says the entry is in the log; and
+# every step of the run, failed in turn (SRCPROOF_TEST_RELEASE_FAIL), gives
+# what docs/spec/release-config.md section 8.3 promises.
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 . "$SP_SOURCE_DIR/tests/fixtures/verify_setup.sh"
 D=$T/d
@@ -130,4 +132,77 @@ rm -rf out/same
 # manifest.
 expect_rc 0 sp release --config base.json -o out/x --time "@$((now + 1))"
 expect_grep '^  log         manifest.tlog-proof  entry 1 of example.com/log \(tree size 2\)$' "$T/out"
+rm -rf out/x
+
+# ---- every step of the run fails in turn (SRCPROOF_TEST_RELEASE_FAIL) ----
+# The steps are those docs/spec/release-config.md section 8 names, and the
+# code has a hook for each of them and no other. With a witness command,
+# so that the witness step runs too.
+spec_steps=$(sed -n '/^## 8\. The run/,/^### 8\.1/p' "$SP_SOURCE_DIR/docs/spec/release-config.md" |
+	grep -o '\[`[a-z-]*`\]' | tr -d '[]`')
+code_steps=$(grep -ho 'step(&\{0,1\}r, "[a-z-]*")' "$SP_SOURCE_DIR"/release/*.c |
+	sed 's/.*"\(.*\)")/\1/')
+[ "$(echo "$spec_steps" | sort | tr '\n' ' ')" = "$(echo "$code_steps" | sort | tr '\n' ' ')" ] ||
+	fail "the spec's steps ($(echo $spec_steps)) are not the code's ($(echo $code_steps))"
+[ "$(echo $spec_steps)" = "check keys manifest sign recipe pack log-append witness log-prove repack publish" ] ||
+	fail "the spec's steps changed: $(echo $spec_steps); update this test"
+mkdir "$T/wst"
+cat >cosign.sh <<EOF
+#!/bin/sh
+set -eu
+st=\$(mktemp -d "$T/wst/XXXXXX")
+"$SRCPROOF" log cosign "\$SRCPROOF_CHECKPOINT" --key w1 --name w1.example --state "\$st/state" \\
+	--log-key log/log.vkey -o "\$SRCPROOF_COSIGNED" -q
+EOF
+jq '.policy = "policy.json" |
+	.log += {"witness_command": ["sh", "cosign.sh"], "witnesses": ["w1.vkey"], "quorum": 1}' \
+	base.json >wit.json || fail "jq wit.json"
+log_digest() {
+	find log -type f | sort | xargs sha256sum | sha256sum | cut -d' ' -f1
+}
+log_size() {
+	sed -n 2p log/checkpoint
+}
+# Everything in the configuration's directory but the log: a failed run
+# leaves nothing there either (no temporary directory, request or answer).
+others() {
+	find . -path ./log -prune -o -print | sort
+}
+OTHERS=$(others)
+appended=false i=0
+for st in $spec_steps; do
+	i=$((i + 1))
+	[ "$st" = log-append ] || [ "$st" = check ] || [ "$st" = keys ] ||
+		[ "$st" = manifest ] || [ "$st" = sign ] || [ "$st" = recipe ] ||
+		[ "$st" = pack ] || appended=true
+	before=$(log_digest)
+	size=$(log_size)
+	SRCPROOF_TEST_RELEASE_FAIL=$st refused wit.json 3 \
+		"^srcproof: error: release step '$st' failed \(test hook\)$" --time "@$((now + 10 + i))"
+	[ "$(others)" = "$OTHERS" ] || fail "step $st: left behind: $(diff <(echo "$OTHERS") <(others))"
+	if ! $appended; then
+		# Before the log append (the append's own hook included): the
+		# log is byte for byte as it was.
+		[ "$(log_digest)" = "$before" ] || fail "step $st: the log changed"
+		expect_no_grep 'already entry' "$T/err"
+	else
+		# At or after the witness step: the log keeps the entry, and the
+		# hint names it.
+		[ "$(log_size)" = $((size + 1)) ] || fail "step $st: log size $(log_size), was $size"
+		expect_grep "hint: the signed manifest \(sha256 [0-9a-f]{64}, signed .*\) is already entry $size of the log" "$T/err"
+		expect_no_grep 'nothing was logged' "$T/err"
+		if [ "$st" = witness ]; then
+			[ "$(grep -c '^— w1\.example ' log/checkpoint)" = 0 ] ||
+				fail "step witness: the witness cosigned"
+		else
+			# The witness ran before: its cosignature stays in the log.
+			[ "$(grep -c '^— w1\.example ' log/checkpoint)" = 1 ] ||
+				fail "step $st: no cosignature in the log: $(cat log/checkpoint)"
+		fi
+	fi
+done
+[ "$i" = 11 ] || fail "$i steps failed, not 11"
+# And the same configuration, without a failure, publishes.
+expect_rc 0 sp release --config wit.json -o out/x --time "@$((now + 30))"
+expect_grep '^  witnesses   1 cosigned the checkpoint, quorum 1$' "$T/out"
 echo "release_bad: ok"
