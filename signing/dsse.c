@@ -416,7 +416,7 @@ sp_sign__count(sp_ctx *ctx, const sp_dsse *env,
 {
 	sp_buf pae = SP_BUF_INIT, why = SP_BUF_INIT;
 	bool counted[SP_POLICY_MAX_KEYS] = {false};
-	size_t i, k;
+	size_t i, k, not_yet = 0;
 	int error = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -445,9 +445,11 @@ sp_sign__count(sp_ctx *ctx, const sp_dsse *env,
 			good = true;
 			if (!keys[k].allowed)
 				res->not_allowed++;
-			else if (!keys[k].in_time)
+			else if (!keys[k].in_time) {
 				res->expired++;
-			else if (counted[k])
+				if (keys[k].not_yet)
+					not_yet++;
+			} else if (counted[k])
 				res->duplicate++;
 			else {
 				counted[k] = true;
@@ -467,10 +469,14 @@ sp_sign__count(sp_ctx *ctx, const sp_dsse *env,
 	if (threshold > 0 && res->valid >= threshold)
 		goto out;
 	count_part(&why, res->bad, "bad signature", "bad signatures");
-	count_part(&why, res->unknown, "signature by an unknown key",
-	    "signatures by unknown keys");
-	count_part(&why, res->expired, "signature by an expired key",
-	    "signatures by expired keys");
+	/* The words of the reasons ("wrong key", "key expired", "key not
+	 * yet valid") are part of the interface: docs/spec/signature.md. */
+	count_part(&why, res->unknown, "signature by a wrong key (not trusted)",
+	    "signatures by wrong keys (not trusted)");
+	count_part(&why, res->expired - not_yet, "signature (key expired)",
+	    "signatures (key expired)");
+	count_part(&why, not_yet, "signature (key not yet valid)",
+	    "signatures (key not yet valid)");
 	count_part(&why, res->not_allowed,
 	    "signature by a key whose role is not allowed",
 	    "signatures by keys whose role is not allowed");

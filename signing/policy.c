@@ -822,6 +822,7 @@ root_signed(sp_ctx *ctx, const sp_policy *signer, const sp_policy *target,
 		t[n].key = signer->keys[i].key;
 		t[n].allowed = true;
 		t[n].in_time = true;
+		t[n].not_yet = false;
 		n++;
 	}
 	return sp_sign__count(
@@ -950,6 +951,7 @@ sp_dsse_verify(sp_ctx *ctx, const sp_dsse *env, const sp_sign_verify_opts *opts,
 			t[i].key = k->key;
 			t[i].allowed = (k->roles & (1u << r)) != 0;
 			t[i].in_time = pkey_valid_at(k, at);
+			t[i].not_yet = k->not_before != 0 && at < k->not_before;
 		}
 		snprintf(what, sizeof(what), "role '%s'", opts->role);
 		return sp_sign__count(
@@ -966,6 +968,7 @@ sp_dsse_verify(sp_ctx *ctx, const sp_dsse *env, const sp_sign_verify_opts *opts,
 		t[i].key = opts->keys[i];
 		t[i].allowed = true;
 		t[i].in_time = true;
+		t[i].not_yet = false;
 	}
 	return sp_sign__count(
 	    ctx, env, t, opts->nkeys, threshold, "signature check", result);

@@ -48,6 +48,7 @@ struct sp_sign__trusted {
 	const sp_key *key;
 	bool allowed; /**< may sign for the role */
 	bool in_time; /**< valid at the verification time */
+	bool not_yet; /**< when !in_time: its validity has not begun */
 };
 
 int sp_sign__count(sp_ctx *ctx, const sp_dsse *env,

@@ -35,7 +35,7 @@ expect_grep '1 bad signature' "$T/err"
 
 # Wrong key / unknown key id.
 expect_rc 1 sp verify-sig one --pubkey b.key.pub
-expect_grep '0 of 1 required valid signatures \(1 signature by an unknown key\)' "$T/err"
+expect_grep '0 of 1 required valid signatures \(1 signature by a wrong key \(not trusted\)\)' "$T/err"
 expect_grep "hint: no signature is by a trusted key; the first is by key '$(sp key show -q a.key.pub)'" "$T/err"
 # A keyid that lies: b's signature labelled with a's key id.
 mutate ".signatures = [$(jq -c .signatures[0] one.b.sig) | .keyid = \"$(sp key show -q a.key.pub)\"]"

@@ -42,7 +42,7 @@ expect_rc 1 sp policy verify p1.json
 expect_grep 'policy version 1 \(pinned\): threshold not met: 1 of 2 required valid signatures' "$T/err"
 expect_rc 0 sp policy sign p1.json --key rel1.key
 expect_rc 1 sp policy verify p1.json
-expect_grep '1 of 2 required valid signatures \(1 signature by an unknown key\)' "$T/err"
+expect_grep '1 of 2 required valid signatures \(1 signature by a wrong key \(not trusted\)\)' "$T/err"
 expect_rc 0 sp policy sign p1.json --key r2.key
 expect_rc 0 sp policy verify p1.json --at 2026-02-01
 expect_grep '^OK: policy chain of 1 verified; current version 1' "$T/out"
@@ -74,9 +74,9 @@ expect_rc 0 sp verify-sig m --policy p1.json --at 2026-02-01
 expect_grep 'signed for role release by 2 of 2 required keys \(policy version 1\)' "$T/out"
 # rel3 is valid from 2026-01-01 to 2026-06-01 only.
 expect_rc 1 sp verify-sig m --policy p1.json --at 2026-07-01
-expect_grep '1 of 2 required valid signatures \(1 signature by an expired key\)' "$T/err"
+expect_grep '1 of 2 required valid signatures \(1 signature \(key expired\)\)' "$T/err"
 expect_rc 1 sp verify-sig m --policy p1.json --at 2025-12-31
-expect_grep 'expired key' "$T/err"
+expect_grep '1 of 2 required valid signatures \(1 signature \(key not yet valid\)\)' "$T/err"
 expect_rc 1 sp verify-sig m --policy p1.json --at 2031-01-01
 expect_grep 'policy expired: version 1' "$T/err"
 expect_rc 0 sp sign m --key rel2.key --append

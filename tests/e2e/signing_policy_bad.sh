@@ -22,7 +22,7 @@ sp sign m --key rel1.key -q || fail "sign m"
 body=$(jq -j .payload p1.json | base64 -d | sed 's/"threshold":2/"threshold":1/g' | base64 -w0)
 jq --arg b "$body" '.payload = $b' p1.json >p1-tampered.json
 expect_rc 1 sp policy verify p1-tampered.json --at 2026-02-01
-expect_grep '0 of 1 required valid signatures \(2 bad signatures, 1 signature by an unknown key\)' "$T/err"
+expect_grep '0 of 1 required valid signatures \(2 bad signatures, 1 signature by a wrong key \(not trusted\)\)' "$T/err"
 
 # Malformed policies: exit 3 with the reason.
 bad_body() {
