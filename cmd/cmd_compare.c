@@ -230,11 +230,8 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	}
 	cli_progress_done();
 	sum = sp_compare_result_summary(res);
-	if (attest != NULL &&
-	    write_attestation(ctx, res, argv[optind], key, attest, when) < 0) {
-		rc = cli_fail(ctx);
-		goto out;
-	}
+	/* The verdict and the report first: a failed attestation must not
+	 * hide them. */
 	if (report != NULL && sp_compare_write_report(ctx, res, report) < 0) {
 		rc = cli_fail(ctx);
 		goto out;
@@ -255,6 +252,7 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 		}
 		fputs(text.ptr, stdout);
 	}
+	fflush(stdout);
 	if (sum->verdict == SP_VERDICT_ERROR) {
 		cli_error("%s", sum->error ? sum->error : "comparison failed");
 		if (sp_ctx_errhint(ctx)[0] != '\0')
@@ -263,6 +261,16 @@ cmd_compare(int argc, char **argv, sp_ctx *ctx)
 	} else {
 		rc = sp_verdict_is_match(sum->verdict) ? CLI_EXIT_OK
 		                                       : CLI_EXIT_FAIL;
+	}
+	/* Negative results, ERROR included, are signed too; only a file
+	 * that could not be read leaves nothing to attest. */
+	if (attest != NULL && !sum->have_digests) {
+		cli_error("no verdict attestation written: a file could not "
+		          "be read, so there is no digest to attest");
+		rc = CLI_EXIT_ERROR;
+	} else if (attest != NULL && write_attestation(ctx, res, argv[optind],
+	                                 key, attest, when) < 0) {
+		rc = cli_fail(ctx);
 	}
 out:
 	sp_key_free(key);

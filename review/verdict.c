@@ -66,7 +66,7 @@ sp_verdict_method(const sp_compare_summary *sum)
 
 	if (sum->verdict == SP_VERDICT_IDENTICAL)
 		return "bit-identical";
-	if (m == NULL)
+	if (sum->verdict == SP_VERDICT_ERROR || m == NULL)
 		return "none";
 	if (strcmp(m, "pe-authenticode") == 0)
 		return "normalized-authenticode";
@@ -250,10 +250,12 @@ sp_verdict_compare_statement(sp_ctx *ctx, sp_buf *out,
 	char t[SP_TIME_STR_LEN];
 	int error;
 
+	/* ERROR is attested like any verdict; only a file that could not be
+	 * read leaves no digest to attest. */
 	if (!sum->have_digests)
 		return sp_err_set(ctx, SP_EINVALID,
 		    "cannot attest a comparison whose files could not be "
-		    "read");
+		    "read (no digests)");
 	if (shipped_name == NULL || shipped_name[0] == '\0')
 		return sp_err_set(ctx, SP_EINVALID, "the verdict needs a name");
 	if ((error = sp_time_format(t, when)) < 0)

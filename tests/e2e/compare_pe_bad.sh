@@ -26,6 +26,44 @@ expect_rc 3 sp compare --json "$F/u64.exe" "$F/bad_sectab.exe"
 jq -e '.verdict == "ERROR" and (.match | not) and .error.code == "parse"
   and (.error.message | test("section table")) and .ranges == []' "$T/out" >/dev/null ||
 	fail "ERROR JSON is wrong"
+# ERROR is a verdict like the others: printed, reported and signed
+# (docs/spec/verdict.md), with the raw SHA-256 of both files and the parse
+# error as the reason; exit 3.
+expect_rc 0 sp key generate -o "$T/rb.key" --no-passphrase -q
+expect_rc 3 sp compare "$F/bad_sectab.exe" "$F/u64.exe" --key "$T/rb.key" \
+	--attest "$T/err.sig" --report "$T/err.rep" --time 2026-01-01T00:00:00Z
+expect_grep '^verdict +ERROR' "$T/out"
+expect_grep '^srcproof: error: .*section table \(65535 sections' "$T/err"
+expect_no_grep 'cannot attest|no verdict attestation' "$T/err"
+for f in report.txt report.html result.json; do
+	[ -s "$T/err.rep/$f" ] || fail "ERROR: --report did not write $f"
+done
+expect_grep 'ERROR' "$T/err.rep/report.txt"
+expect_rc 0 sp verify-sig "$F/bad_sectab.exe" --sig "$T/err.sig" --pubkey "$T/rb.key.pub"
+jq -r .payload "$T/err.sig" | base64 -d >"$T/err.stmt"
+ss=$(sha256sum "$F/bad_sectab.exe" | cut -d' ' -f1)
+us=$(sha256sum "$F/u64.exe" | cut -d' ' -f1)
+jq -e --arg s "$ss" --arg u "$us" '.predicate.verdict == "ERROR"
+  and .predicate.kind == "compare"
+  and (.predicate.reason | test("section table \\(65535 sections"))
+  and .subject == [{"name": "bad_sectab.exe", "digest": {"sha256": $s}}]
+  and (.predicate.artefacts | length) == 1
+  and .predicate.artefacts[0].verdict == "ERROR"
+  and .predicate.artefacts[0].method == "none"
+  and .predicate.artefacts[0].shipped_sha256 == $s
+  and .predicate.artefacts[0].rebuilt_sha256 == $u' "$T/err.stmt" >/dev/null ||
+	fail "ERROR verdict statement is wrong: $(cat "$T/err.stmt")"
+jq -e --arg s "$ss" '.verdict == "ERROR" and .shipped.sha256 == $s' \
+	"$T/err.rep/result.json" >/dev/null || fail "ERROR result.json"
+# A file that cannot be read leaves nothing to attest: the verdict is
+# still printed, the reason said, exit 3, no attestation.
+expect_rc 3 sp compare "$T/nope.exe" "$F/u64.exe" --key "$T/rb.key" \
+	--attest "$T/nope.sig" --report "$T/nope.rep"
+expect_grep '^verdict +ERROR' "$T/out"
+expect_grep "^srcproof: error: .*does not exist" "$T/err"
+expect_grep '^srcproof: error: no verdict attestation written: a file could not be read' "$T/err"
+[ ! -e "$T/nope.sig" ] || fail "attested a comparison of a missing file"
+[ -s "$T/nope.rep/report.txt" ] || fail "no report for a missing file"
 # Missing files, directories.
 expect_rc 3 sp compare "$T/nope.exe" "$F/u64.exe"
 expect_grep "does not exist" "$T/err"

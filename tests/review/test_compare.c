@@ -23,6 +23,7 @@
 #include "compare_int.h"
 #include "sp_test.h"
 #include "srcproof/compare.h"
+#include "srcproof/rebuild.h"
 #include "srcproof/srcproof.h"
 
 static char tmpdir[256];
@@ -1251,6 +1252,12 @@ test_review_compare__errors_are_results(void **state)
 	assert_int_equal(s->verdict, SP_VERDICT_ERROR);
 	assert_int_equal(s->error_code, SP_ENOTFOUND);
 	assert_false(sp_verdict_is_match(s->verdict));
+	/* Nothing read, nothing to attest. */
+	assert_false(s->have_digests);
+	assert_int_equal(sp_verdict_compare_statement(
+	                     ctx, &t, res, "p.exe", 1700000000, "0.1.0"),
+	    SP_EINVALID);
+	sp_buf_dispose(&t);
 	sp_compare_result_free(res);
 	write_file("q.exe", b, 0x400, missing, sizeof(missing));
 	assert_int_equal(sp_compare_files(ctx, &res, pa, missing, NULL), 0);
@@ -1259,6 +1266,26 @@ test_review_compare__errors_are_results(void **state)
 	assert_int_equal(s->error_code, SP_EPARSE);
 	assert_non_null(strstr(s->error, "truncated"));
 	assert_int_equal(sp_ctx_errcode(ctx), SP_EPARSE);
+	/* Both files were read: their digests are kept, and the ERROR
+	 * verdict can be attested (with the error as its reason). */
+	assert_true(s->have_digests);
+	{
+		uint8_t want[32];
+		uint64_t size;
+
+		assert_int_equal(sp_sha256_file(ctx, want, &size, pa), 0);
+		assert_memory_equal(s->shipped_sha256, want, 32);
+		assert_int_equal(sp_sha256_file(ctx, want, &size, missing), 0);
+		assert_memory_equal(s->rebuilt_sha256, want, 32);
+	}
+	assert_int_equal(sp_verdict_compare_statement(
+	                     ctx, &t, res, "p.exe", 1700000000, "0.1.0"),
+	    0);
+	assert_non_null(strstr(t.ptr, "\"verdict\":\"ERROR\""));
+	assert_non_null(strstr(t.ptr, "\"method\":\"none\""));
+	assert_non_null(strstr(t.ptr, "truncated"));
+	sp_buf_dispose(&t);
+	sp_err_set(ctx, SP_EPARSE, "%s", s->error);
 	assert_int_equal(sp_compare_result_text(ctx, &t, res), 0);
 	assert_non_null(strstr(t.ptr, "verdict    ERROR"));
 	sp_buf_dispose(&t);
