@@ -265,7 +265,11 @@ static const char append_usage[] =
     "  -q, --quiet         print nothing on success\n"
     "  -h, --help          this help\n";
 
-/* Test hook: SRCPROOF_TEST_CRASH_AT=N kills the process at step N. */
+#ifdef SP_TEST_HOOKS
+/*
+ * Test hook: SRCPROOF_TEST_CRASH_AT=N kills the process at step N. Built
+ * only with the CMake option SP_TEST_HOOKS (Debug and Sanitize builds).
+ */
 struct crash {
 	unsigned long at, count;
 };
@@ -279,6 +283,7 @@ crash_step(const char *what, void *payload)
 	if (++c->count == c->at)
 		raise(SIGKILL);
 }
+#endif
 
 static int
 split_bundle(const sp_buf *b, sp_tlog_data **out, size_t *n)
@@ -455,8 +460,11 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 	struct sigcheck *checks = NULL;
 	size_t npol = 0;
 	int64_t now = (int64_t)time(NULL);
+#ifdef SP_TEST_HOOKS
 	struct crash crash = {0, 0};
-	const char *bundle_path = NULL, *dir, *env;
+	const char *env;
+#endif
+	const char *bundle_path = NULL, *dir;
 	sp_buf *bufs = NULL, bundle = SP_BUF_INIT;
 	sp_tlog_data *data = NULL, *bdata = NULL;
 	size_t nfiles, nb = 0, n, i;
@@ -515,11 +523,13 @@ log_append(int argc, char **argv, sp_ctx *ctx)
 	opts.passphrase = cli_secret_cb;
 	opts.passphrase_payload = &secret;
 	opts.duplicate = &dup;
+#ifdef SP_TEST_HOOKS
 	if ((env = getenv("SRCPROOF_TEST_CRASH_AT")) != NULL) {
 		crash.at = strtoul(env, NULL, 10);
 		opts.step = crash_step;
 		opts.step_payload = &crash;
 	}
+#endif
 	if (bundle_path != NULL) {
 		sp_buf_init(&bundle, ENTRIES_MAX);
 		if (read_input(ctx, &bundle, bundle_path, ENTRIES_MAX) < 0) {

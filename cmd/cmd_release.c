@@ -112,7 +112,11 @@ release_secret(sp_ctx *ctx, sp_buf *out, const char *key, const char *env_name,
 	return error;
 }
 
-/* Test hook: SRCPROOF_TEST_RELEASE_FAIL=STEP makes that step fail. */
+#ifdef SP_TEST_HOOKS
+/*
+ * Test hook: SRCPROOF_TEST_RELEASE_FAIL=STEP makes that step fail. Built
+ * only with the CMake option SP_TEST_HOOKS (Debug and Sanitize builds).
+ */
 static int
 fail_at(const char *step, void *payload)
 {
@@ -120,6 +124,7 @@ fail_at(const char *step, void *payload)
 
 	return want != NULL && strcmp(want, step) == 0;
 }
+#endif
 
 int
 cmd_release(int argc, char **argv, sp_ctx *ctx)
@@ -200,8 +205,10 @@ cmd_release(int argc, char **argv, sp_ctx *ctx)
 	}
 	o.secret = release_secret;
 	o.secret_payload = &sec;
+#ifdef SP_TEST_HOOKS
 	o.step = fail_at;
 	o.step_payload = getenv("SRCPROOF_TEST_RELEASE_FAIL");
+#endif
 	if (sp_release_run(ctx, cfg, &o, &res) < 0) {
 		rc = cli_fail(ctx);
 		goto out;
