@@ -46,6 +46,8 @@ enum {
 	OPT_SIG,
 	OPT_VERDICTS,
 	OPT_NOW,
+	OPT_REVIEWED_SOURCE,
+	OPT_MAX_FILE,
 };
 
 /* ---- small helpers --------------------------------------------------------
@@ -1047,15 +1049,20 @@ out:
 
 static const char delta_usage[] =
     "usage: srcproof review delta OLD_MANIFEST NEW_MANIFEST --source NEW_SRC\n"
-    "           [--old-source OLD_SRC] [--attestations ATTESTATION...]\n"
+    "           [--old-source OLD_SRC] [--reviewed-source DIR ...]\n"
+    "           [--attestations ATTESTATION...]\n"
     "           [--policy POLICY ... | --pubkey PUB ...] [--at TIME]\n"
-    "           [--min-depth D] [--previous M ...] -o PACK [--json] [-q]\n"
+    "           [--min-depth D] [--previous M ...] [--max-file BYTES]\n"
+    "           -o PACK [--json] [-q]\n"
     "\n"
     "Write a delta review pack: a new directory PACK with exactly the files\n"
     "of NEW_MANIFEST that need fresh eyes (added, changed, or carrying an\n"
     "open concern) unless their new bytes are already covered. For each: a\n"
-    "unified diff against the last reviewed version (from OLD_SRC) in\n"
-    "diffs/NNNN.diff and the new bytes in files/NNNN. Also: report.txt,\n"
+    "unified diff against the last reviewed version in diffs/NNNN.diff and\n"
+    "the new bytes in files/NNNN. The base is OLD_SRC's file when a counted\n"
+    "attestation reviewed those bytes; else the latest reviewed version of\n"
+    "the same path found (by sha256) in OLD_SRC or a --reviewed-source\n"
+    "tree; else OLD_SRC's file, marked never reviewed. Also: report.txt,\n"
     "report.html (self-contained), delta.json, and review-list.txt (the\n"
     "paths, for 'review attest NEW_MANIFEST --from'). Sources are checked\n"
     "against their manifests.\n"
@@ -1063,12 +1070,16 @@ static const char delta_usage[] =
     "options:\n"
     "  --source DIR           the new release's source directory\n"
     "  --old-source DIR       the old release's (to diff against)\n"
+    "  --reviewed-source DIR  an earlier release's source, searched for the\n"
+    "                         last reviewed version; repeatable\n"
     "  --attestations F ...   review attestations (any release)\n"
     "  --policy POLICY        trust policy; repeat for a rotation chain\n"
     "  --pubkey PUB           trusted reviewer key; repeatable\n"
     "  --at TIME              check keys and policy expiry at TIME\n"
     "  --min-depth D          overview, read (default) or in-depth\n"
     "  --previous M ...       earlier manifests (attestation checks)\n"
+    "  --max-file BYTES       largest file read for a diff (default 64 MiB;\n"
+    "                         larger ones are listed as too large)\n"
     "  -o, --output PACK      the directory to create (must not exist)\n"
     "  --json, -q, -h         JSON output, quiet, this help\n";
 
@@ -1078,6 +1089,8 @@ review_delta(int argc, char **argv, sp_ctx *ctx)
 	static const char cmd[] = "review delta";
 	static const struct option longopts[] = {LEDGER_LONGOPTS,
 	    {"old-source", required_argument, NULL, OPT_OLD_SOURCE},
+	    {"reviewed-source", required_argument, NULL, OPT_REVIEWED_SOURCE},
+	    {"max-file", required_argument, NULL, OPT_MAX_FILE},
 	    {"output", required_argument, NULL, 'o'}, CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0}};
 	struct cli_common common = {0};
@@ -1086,6 +1099,7 @@ review_delta(int argc, char **argv, sp_ctx *ctx)
 	sp_review_delta_opts o = SP_REVIEW_DELTA_OPTS_INIT;
 	sp_review_delta_summary sum;
 	sp_manifest *oldm = NULL;
+	struct strlist reviewed = {0};
 	const char *output = NULL, *old_source = NULL;
 	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
 	int opt, exit_now = -1, rc = CLI_EXIT_OK, r;
@@ -1106,6 +1120,22 @@ review_delta(int argc, char **argv, sp_ctx *ctx)
 		switch (opt) {
 		case OPT_OLD_SOURCE:
 			old_source = optarg;
+			break;
+		case OPT_REVIEWED_SOURCE:
+			if (strlist_add(&reviewed, optarg) < 0) {
+				rc = oom();
+				goto out;
+			}
+			break;
+		case OPT_MAX_FILE:
+			if (!cli_parse_u64(
+			        optarg, 1, UINT64_MAX, &o.max_file)) {
+				rc = cli_usage_error(cmd,
+				    "--max-file needs a number of bytes, not "
+				    "'%s'",
+				    optarg);
+				goto out;
+			}
 			break;
 		case 'o':
 			output = optarg;
@@ -1139,6 +1169,8 @@ review_delta(int argc, char **argv, sp_ctx *ctx)
 	o.coverage = st.cov;
 	o.source = la.source;
 	o.old_source = old_source;
+	o.reviewed_sources = reviewed.v;
+	o.nreviewed_sources = reviewed.n;
 	o.output = output;
 	cli_progress_setup(ctx, &common);
 	if (sp_review_delta(ctx, &o, &sum) < 0) {
@@ -1181,6 +1213,7 @@ out:
 	sp_buf_dispose(&text);
 	ledger_state_dispose(&st);
 	ledger_args_dispose(&la);
+	strlist_dispose(&reviewed);
 	sp_manifest_free(oldm);
 	return rc;
 }

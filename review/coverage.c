@@ -432,10 +432,10 @@ ref_path_cmp(const void *a, const void *b)
 }
 
 const struct ledger_ref *
-sp_review__last_reviewed(const sp_review_coverage *cov, const char *path)
+sp_review__path_refs(
+    const sp_review_coverage *cov, const char *path, size_t *count)
 {
-	size_t lo = 0, hi = cov->nbypath;
-	const struct ledger_ref *best = NULL;
+	size_t lo = 0, hi = cov->nbypath, end;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -445,11 +445,24 @@ sp_review__last_reviewed(const sp_review_coverage *cov, const char *path)
 		else
 			hi = mid;
 	}
-	for (; lo < cov->nbypath && strcmp(cov->bypath[lo].e->path, path) == 0;
-	     lo++)
-		if (cov->bypath[lo].e->verdict != SP_REVIEW_NOT_REVIEWED)
-			best = &cov->bypath[lo];
-	return best;
+	for (end = lo;
+	     end < cov->nbypath && strcmp(cov->bypath[end].e->path, path) == 0;
+	     end++)
+		;
+	*count = end - lo;
+	return cov->bypath + lo;
+}
+
+const struct ledger_ref *
+sp_review__last_reviewed(const sp_review_coverage *cov, const char *path)
+{
+	size_t n;
+	const struct ledger_ref *refs = sp_review__path_refs(cov, path, &n);
+
+	while (n > 0)
+		if (refs[--n].e->verdict != SP_REVIEW_NOT_REVIEWED)
+			return &refs[n];
+	return NULL;
 }
 
 static size_t

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ledger_int.h"
 #include "util_int.h"
@@ -27,7 +28,8 @@ static const char *const reason_names[] = {"added", "changed", "concern"};
 
 enum base_kind {
 	BASE_NONE,       /* new file: diff against nothing */
-	BASE_REVIEWED,   /* the old version, which a trusted reviewer read */
+	BASE_REVIEWED,   /* a version a trusted reviewer read: the old one,
+	                  * or the latest of the path in a reviewed tree */
 	BASE_UNREVIEWED, /* the old version, never reviewed */
 	BASE_MISSING,    /* changed, but no --old-source: whole new text */
 	BASE_SAME,       /* unchanged with a concern: whole text */
@@ -41,6 +43,8 @@ struct fresh {
 	enum fresh_reason reason;
 	enum base_kind base;
 	const uint8_t *last_reviewed; /* sha256 last reviewed at this path */
+	const uint8_t *base_sha;      /* sha256 of the base, or NULL */
+	const char *base_dir;         /* the tree the base came from */
 	bool diffed, binary, too_large;
 	size_t added, removed;
 	uint64_t bytes, lines;
@@ -65,6 +69,10 @@ struct delta {
 	sp_review_delta_summary sum;
 	char oldhex[SP_SHA256_HEX_LEN + 1];
 	uint64_t max_file;
+	/* Where earlier reviewed versions are looked for: OLD_SRC first,
+	 * then each --reviewed-source. */
+	const char **trees;
+	size_t ntrees;
 };
 
 static int
@@ -211,6 +219,91 @@ out:
 	return error;
 }
 
+/*
+ * Index + 1 of the latest entry of refs[0, n) (oldest first) that reviewed
+ * @p md (verdict other than not-reviewed), 0 when none.
+ */
+static size_t
+latest_match(const struct ledger_ref *refs, size_t n, const uint8_t *md)
+{
+	while (n > 0) {
+		const sp_review_entry *e = refs[--n].e;
+
+		if (e->verdict != SP_REVIEW_NOT_REVIEWED &&
+		    memcmp(e->sha256, md, SP_SHA256_LEN) == 0)
+			return n + 1;
+	}
+	return 0;
+}
+
+/*
+ * The last reviewed version of the regular file @p e in the reviewed
+ * trees: among the counted entries for its path (not not-reviewed, other
+ * than the new bytes), the latest whose sha256 is the bytes of that path
+ * in one of the trees. Each tree's file is read once (O_NOFOLLOW, at most
+ * max_file bytes; missing, unreadable or larger files are skipped) and
+ * hashed. On a match its bytes are in @p base and fr->base_sha and
+ * fr->base_dir are set; nothing is set when there is none.
+ */
+static int
+find_reviewed_base(
+    struct delta *d, struct fresh *fr, const sp_manifest_entry *e, sp_buf *base)
+{
+	const struct ledger_ref *refs;
+	sp_buf path = SP_BUF_INIT, tmp = SP_BUF_INIT;
+	uint8_t md[SP_SHA256_LEN];
+	size_t n, i, best = 0, k;
+	int error = 0;
+
+	if (e->type == SP_MANIFEST_SYMLINK || d->ntrees == 0 ||
+	    !sp_path_is_safe_relative(e->path, e->path_len))
+		return 0;
+	refs = sp_review__path_refs(d->cov, e->path, &n);
+	for (i = 0; i < n; i++)
+		if (refs[i].e->verdict != SP_REVIEW_NOT_REVIEWED &&
+		    memcmp(refs[i].e->sha256, e->sha256, SP_SHA256_LEN) != 0)
+			break;
+	if (i == n)
+		return 0;
+	for (i = 0; i < d->ntrees; i++) {
+		sp_buf_clear(&path);
+		sp_buf_clear(&tmp);
+		if (sp_buf_printf(&path, "%s/%s", d->trees[i], e->path) < 0) {
+			error = sp_err_set(d->ctx, SP_ENOMEM, "out of memory");
+			goto out;
+		}
+		error = sp_read_file(d->ctx, &tmp, path.ptr,
+		    d->max_file > SIZE_MAX ? SIZE_MAX : (size_t)d->max_file,
+		    SP_OPEN_NOFOLLOW);
+		if (error == SP_ENOMEM)
+			goto out;
+		if (error < 0) {
+			/* Not there, not a regular file, or too large. */
+			sp_err_clear(d->ctx);
+			error = 0;
+			continue;
+		}
+		if ((error = sp_sha256(
+		         d->ctx, md, tmp.ptr ? tmp.ptr : "", tmp.size)) < 0)
+			goto out;
+		if (memcmp(md, e->sha256, SP_SHA256_LEN) == 0)
+			continue;
+		if ((k = latest_match(refs, n, md)) > best) {
+			sp_buf swap = *base;
+
+			best = k;
+			*base = tmp;
+			tmp = swap;
+			fr->base_sha = refs[k - 1].e->sha256;
+			fr->base_dir = d->trees[i];
+		}
+	}
+out:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&tmp);
+	return error;
+}
+
 /* Read, diff and store one file of the pack as number @p n. */
 static int
 pack_file(
@@ -240,35 +333,62 @@ pack_file(
 	switch (fr->reason) {
 	case FRESH_ADDED:
 		fr->base = BASE_NONE;
+		if ((error = find_reviewed_base(d, fr, e, &base)) < 0)
+			goto out;
+		if (fr->base_sha != NULL)
+			fr->base = BASE_REVIEWED;
 		break;
 	case FRESH_CONCERN:
 		fr->base = BASE_SAME;
 		break;
 	case FRESH_CHANGED:
-		if (o->old_source == NULL || fr->old == NULL) {
-			fr->base = BASE_MISSING;
-			break;
+		fr->base = BASE_MISSING;
+		if (o->old_source != NULL && fr->old != NULL) {
+			error = sp_review__read_source(
+			    d->ctx, &base, o->old_source, fr->old, d->max_file);
+			if (error == SP_ELIMIT) {
+				sp_err_clear(d->ctx);
+				fr->too_large = true;
+				error = 0;
+				goto out;
+			}
+			if (error < 0)
+				goto out;
+			fr->base_sha = fr->old->sha256;
+			fr->base_dir = o->old_source;
+			if (sp_review__sha_reviewed(d->cov, fr->old->sha256)) {
+				fr->base = BASE_REVIEWED;
+				break;
+			}
+			fr->base = BASE_UNREVIEWED;
 		}
-		error = sp_review__read_source(
-		    d->ctx, &base, o->old_source, fr->old, d->max_file);
-		if (error == SP_ELIMIT) {
-			sp_err_clear(d->ctx);
-			fr->too_large = true;
-			error = 0;
-			goto out;
+		{
+			/* The old bytes were never reviewed (or are not
+			 * at hand): an earlier reviewed version instead. */
+			sp_buf found = SP_BUF_INIT;
+			const uint8_t *sha = fr->base_sha;
+			const char *dir = fr->base_dir;
+
+			fr->base_sha = NULL;
+			if ((error = find_reviewed_base(d, fr, e, &found)) <
+			    0) {
+				sp_buf_dispose(&found);
+				goto out;
+			}
+			if (fr->base_sha != NULL) {
+				sp_buf_dispose(&base);
+				base = found;
+				fr->base = BASE_REVIEWED;
+			} else {
+				sp_buf_dispose(&found);
+				fr->base_sha = sha;
+				fr->base_dir = dir;
+			}
 		}
-		if (error < 0)
-			goto out;
-		fr->base = sp_review__sha_reviewed(d->cov, fr->old->sha256)
-		               ? BASE_REVIEWED
-		               : BASE_UNREVIEWED;
 		break;
 	}
-	if ((error = make_diff(d, fr,
-	         fr->base == BASE_REVIEWED || fr->base == BASE_UNREVIEWED
-	             ? &base
-	             : NULL,
-	         &now)) < 0)
+	if ((error = make_diff(
+	         d, fr, fr->base_sha != NULL ? &base : NULL, &now)) < 0)
 		goto out;
 	if (fr->reason != FRESH_CONCERN) {
 		/* A concern's whole text is not a change. */
@@ -331,6 +451,26 @@ base_text(const struct fresh *fr)
 	return "";
 }
 
+/* After base_text: which bytes the diff starts from, and where from. */
+static int
+put_base_detail(sp_buf *out, const struct fresh *fr, bool html)
+{
+	char hex[SP_SHA256_HEX_LEN + 1];
+	int error;
+
+	if (fr->too_large || fr->base_sha == NULL)
+		return 0;
+	sp_hex_encode(hex, fr->base_sha, SP_SHA256_LEN);
+	if ((error = sp_buf_printf(out,
+	         html ? " (sha256 <code>%s</code> in <code>"
+	              : " (sha256 %s in ",
+	         hex)) < 0 ||
+	    (error = html ? sp_review__put_html(out, fr->base_dir)
+	                  : sp_review__put_term(out, fr->base_dir)) < 0)
+		return error;
+	return sp_buf_puts(out, html ? "</code>)" : ")");
+}
+
 static int
 text_report(struct delta *d, sp_buf *out)
 {
@@ -369,9 +509,11 @@ text_report(struct delta *d, sp_buf *out)
 		         reason_names[fr->reason])) < 0 ||
 		    (error = sp_escape_terminal(out, fr->f->entry->path,
 		         fr->f->entry->path_len)) < 0 ||
-		    (error = sp_buf_printf(out, "  +%zu -%zu%s  %s\n",
-		         fr->added, fr->removed, fr->binary ? " (binary)" : "",
-		         base_text(fr))) < 0)
+		    (error = sp_buf_printf(out, "  +%zu -%zu%s  %s", fr->added,
+		         fr->removed, fr->binary ? " (binary)" : "",
+		         base_text(fr))) < 0 ||
+		    (error = put_base_detail(out, fr, false)) < 0 ||
+		    (error = sp_buf_putc(out, '\n')) < 0)
 			return error;
 		for (k = 0; k < fr->f->nconcerns; k++) {
 			const sp_review_concern *c = &fr->f->concerns[k];
@@ -546,9 +688,10 @@ html_report(struct delta *d, sp_buf *out)
 		    (error = sp_escape_html(out, fr->f->entry->path,
 		         fr->f->entry->path_len)) < 0 ||
 		    (error = sp_buf_printf(out,
-		         "</code></td><td>+%zu &minus;%zu</td><td>%s</td>"
-		         "</tr>\n",
-		         fr->added, fr->removed, base_text(fr))) < 0)
+		         "</code></td><td>+%zu &minus;%zu</td><td>%s",
+		         fr->added, fr->removed, base_text(fr))) < 0 ||
+		    (error = put_base_detail(out, fr, true)) < 0 ||
+		    (error = sp_buf_puts(out, "</td></tr>\n")) < 0)
 			return error;
 	}
 	if ((error = sp_buf_puts(out, "</table>\n")) < 0)
@@ -561,8 +704,10 @@ html_report(struct delta *d, sp_buf *out)
 		         out, "<h2 id=\"f%zu\">%04zu ", i + 1, i + 1)) < 0 ||
 		    (error = sp_escape_html(out, fr->f->entry->path,
 		         fr->f->entry->path_len)) < 0 ||
-		    (error = sp_buf_printf(out, "</h2>\n<p>%s: %s.",
-		         reason_names[fr->reason], base_text(fr))) < 0)
+		    (error = sp_buf_printf(out, "</h2>\n<p>%s: %s",
+		         reason_names[fr->reason], base_text(fr))) < 0 ||
+		    (error = put_base_detail(out, fr, true)) < 0 ||
+		    (error = sp_buf_putc(out, '.')) < 0)
 			return error;
 		for (k = 0; k < fr->f->nconcerns; k++) {
 			const sp_review_concern *c = &fr->f->concerns[k];
@@ -667,11 +812,18 @@ json_report(struct delta *d, sp_buf *out)
 		json_t *fj = sp_review__file_json(d->cov, fr->f), *o;
 
 		snprintf(name, sizeof(name), "%04zu", i + 1);
-		o = json_pack("{s:s, s:s, s:o, s:s, s:o, s:b, s:b, s:I, s:I, "
-		              "s:o, s:o, s:o}",
+		o = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:b, s:b, "
+		              "s:I, s:I, s:o, s:o, s:o}",
 		    "n", name, "reason", reason_names[fr->reason], "old_sha256",
 		    hex_json(fr->old ? fr->old->sha256 : NULL), "base",
 		    fr->too_large ? "too-large" : base_names[fr->base],
+		    "base_sha256",
+		    hex_json(fr->too_large ? NULL : fr->base_sha),
+		    "base_source",
+		    fr->too_large || fr->base_dir == NULL
+		        ? json_null()
+		        : sp_review__json_text(
+		              fr->base_dir, strlen(fr->base_dir)),
 		    "last_reviewed", hex_json(fr->last_reviewed), "binary",
 		    fr->binary, "too_large", fr->too_large, "lines_added",
 		    (json_int_t)fr->added, "lines_removed",
@@ -835,6 +987,27 @@ sp_review_delta(sp_ctx *ctx, const sp_review_delta_opts *o,
 	d.ledger = d.cov->ledger;
 	d.newm = sp_review_ledger_manifest(d.ledger);
 	d.max_file = o->max_file ? o->max_file : DEFAULT_MAX_FILE;
+	if (o->nreviewed_sources > SIZE_MAX / sizeof(*d.trees) - 1 ||
+	    (d.trees = sp_calloc(
+	         ctx, o->nreviewed_sources + 1, sizeof(*d.trees))) == NULL) {
+		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (o->old_source != NULL)
+		d.trees[d.ntrees++] = o->old_source;
+	for (i = 0; i < o->nreviewed_sources; i++) {
+		struct stat st;
+		const char *t = o->reviewed_sources[i];
+
+		if (t == NULL)
+			continue;
+		if (stat(t, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			error = sp_err_set(ctx, SP_ENOTFOUND,
+			    "the reviewed source '%s' is not a directory", t);
+			goto out;
+		}
+		d.trees[d.ntrees++] = t;
+	}
 	if ((error = sp_manifest_digest(ctx, d.oldm, md)) < 0)
 		goto out;
 	sp_hex_encode(d.oldhex, md, sizeof(md));
@@ -869,6 +1042,7 @@ out:
 		free(d.lists[i]);
 	free(d.fresh);
 	free(d.changed);
+	free(d.trees);
 	git_libgit2_shutdown();
 	return error;
 }

@@ -90,6 +90,13 @@ struct sp_review_coverage {
 const struct ledger_ref *sp_review__last_reviewed(
     const sp_review_coverage *cov, const char *path);
 
+/**
+ * The trusted entries for @p path, oldest first (attestation time): a
+ * pointer to the first and their number in @p count (0: none).
+ */
+const struct ledger_ref *sp_review__path_refs(
+    const sp_review_coverage *cov, const char *path, size_t *count);
+
 /** One attestation's ledger entry as JSON (new reference or NULL). */
 json_t *sp_review__att_json(const sp_review_att_info *in);
 

@@ -474,12 +474,21 @@ typedef struct sp_review_delta_opts {
 	const char *output;     /**< the pack directory to create */
 	/** Largest file read for a diff (default 64 MiB when 0). */
 	uint64_t max_file;
+	/**
+	 * Source directories of earlier releases (OLD_SRC counts too): when
+	 * the old bytes of a file were never reviewed, the base of its diff
+	 * is the latest reviewed version of the same path found in one of
+	 * them (by sha256), else the old bytes as "previous-unreviewed".
+	 */
+	const char *const *reviewed_sources;
+	size_t nreviewed_sources; /**< entries of reviewed_sources */
 } sp_review_delta_opts;
 
 #define SP_REVIEW_DELTA_OPTS_VERSION 1
 #define SP_REVIEW_DELTA_OPTS_INIT                                              \
 	{                                                                      \
-		SP_REVIEW_DELTA_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, 0  \
+		SP_REVIEW_DELTA_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, \
+		    NULL, 0                                                    \
 	}
 
 /** Counts of a delta pack. */
