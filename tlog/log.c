@@ -558,6 +558,34 @@ step(struct appender *a, const char *what)
 		a->opts->step(what, a->opts->step_payload);
 }
 
+/*
+ * write_rel for an append: the temporary file is written, then step
+ * @p what (a kill point between the write and the rename), then it is
+ * synced and renamed into place.
+ */
+static int
+write_rel_step(struct appender *a, const char *rel, const void *data,
+    size_t len, const char *what)
+{
+	sp_buf path = SP_BUF_INIT;
+	sp_atomic *w = NULL;
+	int error;
+
+	if ((error = make_parents(a->ctx, a->dir, rel)) < 0 ||
+	    (error = join(a->ctx, &path, a->dir, rel)) < 0 ||
+	    (error = sp_atomic_open(a->ctx, &w, path.ptr, 0644, 0)) < 0)
+		goto out;
+	if ((error = sp_atomic_write(w, data, len)) < 0) {
+		sp_atomic_abort(w);
+		goto out;
+	}
+	step(a, what);
+	error = sp_atomic_commit(w);
+out:
+	sp_buf_dispose(&path);
+	return error;
+}
+
 static int
 write_tile(struct appender *a, int level, uint64_t index, unsigned width,
     const void *data, size_t len)
@@ -570,7 +598,8 @@ write_tile(struct appender *a, int level, uint64_t index, unsigned width,
 		goto out;
 	}
 	step(a, level < 0 ? "bundle" : "tile");
-	if ((error = write_rel(a->ctx, a->dir, rel.ptr, data, len, 0644)) < 0)
+	if ((error = write_rel_step(a, rel.ptr, data, len,
+	         level < 0 ? "bundle-rename" : "tile-rename")) < 0)
 		goto out;
 	if (width == TILE_W) {
 		if (a->nfull == a->afull) {
@@ -970,8 +999,8 @@ sp_tlog_append(sp_ctx *ctx, const char *dir, const sp_tlog_append_opts *opts,
 	         ctx, &note, body.ptr, body.size, v->name, key)) < 0)
 		goto out;
 	step(&a, "checkpoint");
-	if ((error = write_rel(
-	         ctx, dir, TLOG_CHECKPOINT, note.ptr, note.size, 0644)) < 0)
+	if ((error = write_rel_step(&a, TLOG_CHECKPOINT, note.ptr, note.size,
+	         "checkpoint-rename")) < 0)
 		goto out;
 	step(&a, "cleanup");
 	remove_partials(&a);

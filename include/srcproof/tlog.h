@@ -410,7 +410,12 @@ typedef struct sp_tlog_append_opts {
 	/** Passphrase or PIN callback for the key (may be NULL). */
 	sp_passphrase_cb passphrase;
 	void *passphrase_payload;
-	/** Called before each file is committed (tests); may be NULL. */
+	/** Called (tests; may be NULL) before each step of the append:
+	 * before each tile, bundle and checkpoint file is written
+	 * ("tile", "bundle", "checkpoint"), again between the write of its
+	 * temporary file and its rename ("tile-rename", "bundle-rename",
+	 * "checkpoint-rename"), then before the clean-up ("cleanup") and
+	 * the entry index update ("index"). */
 	sp_tlog_step_cb step;
 	void *step_payload;
 	/* Version 2: */
