@@ -1,20 +1,26 @@
 #!/bin/bash
 # Transparency log benchmark: append N entries in batches, then report
 # appends per second, single-append latency, proof size and proof
-# verification time at sizes 10^3 .. N, showing that proofs grow as log n.
+# verification time at sizes 10^3 .. N, and assert that proofs grow as
+# log n: the script FAILS (exit 1, "bound: FAIL" lines) when an inclusion
+# proof has more than ceil(log2 n) hashes or a consistency proof (from the
+# previous size measured) more than 2 ceil(log2 n).
 #
 #   bench/log.sh [N] [BATCH]          defaults: 1000000 entries, 100000 a batch
 #
 # Environment: SRCPROOF (the binary; default build/release/srcproof, then
 # build/debug/srcproof), BENCH_DIR (work directory; default a temporary one
-# under $TMPDIR, removed afterwards), VERIFY_RUNS (default 20).
-# Needs: openssl, perl, awk. Every append is durable (fsync'd) as in
-# production, so the figures depend on the file system.
+# under $TMPDIR, removed afterwards), VERIFY_RUNS (default 20), SINGLE_RUNS
+# (one-entry appends timed, default 20).
+# Needs: openssl, awk. Every append is durable (fsync'd) as in production,
+# so the figures depend on the file system.
+# Exit status: 0 done and every bound held, 1 a bound failed, 3 could not run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-1000000}
 BATCH=${2:-100000}
 RUNS=${VERIFY_RUNS:-20}
+SINGLE=${SINGLE_RUNS:-20}
 SP=${SRCPROOF:-}
 if [ -z "$SP" ]; then
 	for c in "$here/build/release/srcproof" "$here/build/debug/srcproof"; do
@@ -25,6 +31,9 @@ fi
 	echo "bench/log.sh: build srcproof first or set SRCPROOF" >&2
 	exit 3
 }
+case $SP in
+*/*) SP=$(cd "$(dirname "$SP")" && pwd)/$(basename "$SP") ;;
+esac
 if [ -n "${BENCH_DIR:-}" ]; then
 	W=$BENCH_DIR
 	mkdir -p "$W"
@@ -53,12 +62,40 @@ while [ "$m" -lt "$N" ]; do
 done
 marks="$marks $N"
 
+ceil_log2() { # N: the smallest b with 2^b >= N
+	local b=0
+	while [ $((1 << b)) -lt "$1" ]; do b=$((b + 1)); done
+	echo "$b"
+}
+
+# The O(log n) claim, asserted: one "bound:" line per proof measured.
+failed=0
+bounds=""
+bound() { # WHAT SIZE HASHES LIMIT
+	local verdict=ok
+	if [ "$3" -gt "$4" ]; then
+		verdict=FAIL
+		failed=1
+		echo "bench/log.sh: $1 proof at size $2 has $3 hashes, more than" \
+			"the bound $4" >&2
+	fi
+	bounds="${bounds}bound: $1 proof at size $2: $3 hashes <= $4: $verdict"$'\n'
+}
+
 proof_row() { # SIZE
 	local size=$1 idx t0 t1 i hashes bytes
 	idx=$((size / 2))
 	"$SP" log prove L "$idx" -o "proof.$size" -q
 	hashes=$(awk 'NR > 3 && /^$/ {exit} NR > 3 {n++} END {print n + 0}' "proof.$size")
 	bytes=$(wc -c <"proof.$size")
+	# Checked before the proof is verified, so that a long proof fails
+	# here, with its reason, whatever 'log verify' makes of it.
+	bound inclusion "$size" "$hashes" "$(ceil_log2 "$size")"
+	if [ "$hashes" -gt "$(ceil_log2 "$size")" ]; then
+		printf '%12d %10d %8d %12d %14s %14s\n' "$size" "$idx" "$hashes" \
+			"$bytes" - - >>rows
+		return 0
+	fi
 	t0=$(now_ns)
 	for i in $(seq "$RUNS"); do
 		"$SP" log verify "proof.$size" --log-key L/log.vkey -q 2>/dev/null
@@ -76,7 +113,20 @@ proof_row() { # SIZE
 	one_ns=$((((t4 - t3) - (t3 - t2)) / 500))
 	[ "$one_ns" -gt 0 ] || one_ns=0
 	printf '%12d %10d %8d %12d %14s %14s\n' "$size" "$idx" "$hashes" "$bytes" \
-		"$(ms $(((t1 - t0) / RUNS)))" "$(awk -v n="$one_ns" 'BEGIN {printf "%.1f", n / 1000}')"
+		"$(ms $(((t1 - t0) / RUNS)))" "$(awk -v n="$one_ns" 'BEGIN {printf "%.1f", n / 1000}')" \
+		>>rows
+}
+
+# Consistency proof from the checkpoint kept at size OLD to the log now
+# (size NEW): the hashes of a tlog-witness request (section 8 of
+# docs/spec/log.md), between its "old" line and the empty line.
+consistency_row() { # OLD NEW
+	local hashes bytes
+	"$SP" log consistency L "cp.$1" -o "cons.$2" -q
+	hashes=$(awk 'NR > 1 && /^$/ {exit} NR > 1 {n++} END {print n + 0}' "cons.$2")
+	bytes=$(wc -c <"cons.$2")
+	bound consistency "$2" "$hashes" $((2 * $(ceil_log2 "$2")))
+	printf '%12d %12d %8d %12d\n' "$1" "$2" "$hashes" "$bytes" >>crows
 }
 
 # Process start-up alone, to read the verification figures against.
@@ -89,7 +139,9 @@ startup_ns=$(((t1 - t0) / RUNS))
 
 total_ns=0
 done_n=0
-rows=""
+prev=""
+: >rows
+: >crows
 for mark in $marks; do
 	while [ "$done_n" -lt "$mark" ]; do
 		n=$((mark - done_n))
@@ -101,7 +153,10 @@ for mark in $marks; do
 		total_ns=$((total_ns + t1 - t0))
 		done_n=$((done_n + n))
 	done
-	rows="$rows$(proof_row "$mark")"$'\n'
+	proof_row "$mark"
+	[ -n "$prev" ] && consistency_row "$prev" "$mark"
+	"$SP" log checkpoint L -o "cp.$mark" -q
+	prev=$mark
 done
 rate=$(awk -v n="$N" -v t="$total_ns" 'BEGIN {printf "%d", n * 1e9 / t}')
 echo "appends: $N entries in $(ms $total_ns) ms of 'log append' = $rate entries/s" \
@@ -110,19 +165,19 @@ echo "appends: $N entries in $(ms $total_ns) ms of 'log append' = $rate entries/
 # One release at a time: a single entry per append (lock, duplicate check,
 # edge tiles, checkpoint signature, fsync of every file). Each one is new:
 # the log refuses an entry it already holds.
-for i in $(seq 20); do
+for i in $(seq "$SINGLE"); do
 	sh "$here/tests/fixtures/tlog_entries.sh" $((N + i)) 1 bench >"one.$i"
 done
 t0=$(now_ns)
-for i in $(seq 20); do
+for i in $(seq "$SINGLE"); do
 	"$SP" log append L --entries "one.$i" -q
 done
 t1=$(now_ns)
-echo "single appends: $(ms $(((t1 - t0) / 20))) ms each (20 appends of one entry)"
+echo "single appends: $(ms $(((t1 - t0) / SINGLE))) ms each ($SINGLE appends of one entry)"
 t0=$(now_ns)
 "$SP" log check L -q
 t1=$(now_ns)
-echo "full audit (log check) of $((N + 20)) entries: $(ms $((t1 - t0))) ms"
+echo "full audit (log check) of $((N + SINGLE)) entries: $(ms $((t1 - t0))) ms"
 echo
 echo "inclusion proofs of the entry in the middle. 'verify ms': wall time of"
 echo "one 'srcproof log verify' process, mean of $RUNS runs, of which process"
@@ -130,7 +185,18 @@ echo "start-up ('srcproof version') is $(ms $startup_ns) ms; 'in-process us': on
 echo "more proof checked by the same process (signature, inclusion, parsing):"
 printf '%12s %10s %8s %12s %14s %14s\n' "tree size" "index" "hashes" "proof bytes" \
 	"verify ms" "in-process us"
-printf '%s' "$rows"
+cat rows
 echo
-echo "proof hashes = ceil(log2(size)) at most: O(log n) growth."
+echo "consistency proofs from the previous size measured:"
+printf '%12s %12s %8s %12s\n' "from size" "to size" "hashes" "request bytes"
+cat crows
+echo
 du -sh L | awk '{print "log directory: " $1}'
+echo
+echo "O(log n) bounds: inclusion <= ceil(log2 n) hashes, consistency <= 2 ceil(log2 n):"
+printf '%s' "$bounds"
+if [ "$failed" != 0 ]; then
+	echo "result: FAIL (a proof is longer than O(log n) allows)"
+	exit 1
+fi
+echo "result: PASS"
