@@ -450,7 +450,9 @@ not_checked(struct report *r, sp_buf *out, bool html)
 	}
 	if (notcounted > 0)
 		LINE("%zu review attestation%s did not count (bad signature, "
-		     "other product, inconsistent, duplicate or NOT CHECKED)\n",
+		     "signer without the review role, other product, "
+		     "inconsistent, duplicate or NOT CHECKED; reasons in "
+		     "section 2)\n",
 		    notcounted, notcounted == 1 ? "" : "s");
 	if (unchecked > 0)
 		LINE("%zu attestation%s for earlier manifests: entries matched "

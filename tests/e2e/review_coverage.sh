@@ -137,4 +137,39 @@ expect_rc 0 sp review coverage m2 hash.att --policy policy.json --at "$AT"
 expect_grep 'entries not checked against it' "$T/out"
 expect_rc 3 sp review coverage m2 missing.att --policy policy.json --at "$AT"
 expect_grep "'missing.att' does not exist" "$T/err"
+# A key the policy allows another role (builder: rebuild) does not count
+# for review, with the reason. `--verdict not-reviewed` covers nothing and
+# says so. A 4096-byte note is cut in the text (300 bytes) but whole in
+# the JSON and the delta pack.
+spx review attest m2 --all --depth in-depth --verdict ok --key builder.key -o role.att \
+	--time "$AT" -q || fail "attest with the rebuild key"
+spx review attest m2 --files db --depth read --verdict not-reviewed --key alice.key \
+	-o notrev.att --time "$AT" -q || fail "attest not-reviewed"
+long=$(head -c 4096 /dev/zero | tr '\0' n)
+spx review attest m2 --files src/b.c --depth read --verdict concern --note "$long" \
+	--key bob.key -o long.att --time "$AT" -q || fail "attest with a 4096-byte note"
+expect_rc 0 sp review coverage m2 all1.att role.att notrev.att long.att --policy policy.json --at "$AT"
+expect_grep "^  NOT COUNTED  role.att: untrusted: role 'review': threshold not met: 0 of 1 required valid signatures \(1 signature by a key whose role is not allowed\)$" "$T/out"
+expect_grep '^attestations: 4 given, 3 counted' "$T/out"
+expect_grep '^  UNCOVERED  db  \(marked not-reviewed\)  \(changed since reviewed: last reviewed sha256 [0-9a-f]{16}\.\.\.\)$' "$T/out"
+expect_grep '^files: 3 of 4 covered' "$T/out"
+expect_grep '^  CONCERN    src/b.c  \(read\)' "$T/out"
+expect_grep ": n{300}\.\.\.$" "$T/out"
+expect_no_grep 'n{301}' "$T/out"
+longest=$(awk '{ if (length > m) m = length } END { print m }' "$T/out")
+[ "$longest" -le 400 ] || fail "a coverage line of $longest bytes: the note was not cut"
+expect_rc 0 sp review coverage m2 all1.att role.att notrev.att long.att --policy policy.json \
+	--at "$AT" --json
+jq -e --arg n "$long" '(.attestations[1] | .status == "untrusted" and
+	(.reason | test("1 signature by a key whose role is not allowed"))) and
+	(.files[] | select(.path == "db") | .marked_not_reviewed == true and .covered == false) and
+	(.files[] | select(.path == "src/b.c") | .concerns[0].note == $n)' "$T/out" >/dev/null ||
+	fail "coverage --json with role, not-reviewed and long note: $(head -c 2000 "$T/out")"
+expect_rc 0 sp review delta m1 m2 --source r2 --old-source r1 --attestations all1.att long.att \
+	--policy policy.json --at "$AT" -o pack -q
+jq -e --arg n "$long" '.files[] | select(.coverage.path == "src/b.c") |
+	.reason == "concern" and .coverage.concerns[0].note == $n' pack/delta.json >/dev/null ||
+	fail "delta.json does not hold the whole note"
+longest=$(awk '{ if (length > m) m = length } END { print m }' pack/report.txt)
+[ "$longest" -le 400 ] || fail "a delta report line of $longest bytes: the note was not cut"
 echo "review_coverage: ok"

@@ -105,4 +105,38 @@ expect_grep "'missing.sig' does not exist" "$T/err"
 [ ! -e rep4 ] || fail "report left after a failure"
 expect_rc 2 sp review report m
 expect_grep '-o DIR is needed' "$T/err"
+# A second tree: a hostile file name (escaped in text and HTML, no raw
+# ESC), an attestation by a key without the review role (builder has
+# rebuild) listed as not counted with the reason, and a 4096-byte note cut
+# on the page but whole in report.json.
+hostile=$(printf 'e\033[31m<b>.c')
+mkdir r2
+printf 'int main(void) { return 1; }\n' >r2/main.c
+printf 'x\n' >"r2/$hostile"
+spx manifest create r2 -o m2 --product avscan --release 7.1 -q || fail "manifest 2"
+long=$(head -c 4096 /dev/zero | tr '\0' n)
+spx review attest m2 --all --depth in-depth --verdict ok --key builder.key -o role.att \
+	--time "$AT" -q &&
+	spx review attest m2 --files main.c --depth read --verdict concern --note "$long" \
+		--key alice.key -o long.att --time "$AT" -q || fail "setup 2"
+expect_rc 0 sp review report m2 --policy policy.json --at "$AT" --attestations role.att long.att \
+	-o rep5 --time "$AT"
+cmp -s "$T/out" rep5/report.txt || fail "printed text differs from report.txt (2)"
+expect_grep "^  not counted: role.att \(untrusted: role 'review': threshold not met: 0 of 1 required valid signatures \(1 signature by a key whose role is not allowed\)\)$" rep5/report.txt
+expect_grep "not counted: role.att \(untrusted: role &#39;review&#39;: threshold not met: .*1 signature by a key whose role is not allowed" rep5/report.html
+jq -e --arg n "$long" '(.attestations | map([.file, .status])) == [["role.att", "untrusted"], ["long.att", "counted"]] and
+	(.attestations[0].reason | test("1 signature by a key whose role is not allowed")) and
+	.concerns[0].concerns[0].note == $n' rep5/report.json >/dev/null ||
+	fail "report.json (2): $(jq -c '{attestations, concerns}' rep5/report.json | head -c 2000)"
+expect_grep '^  uncovered e\\x1b\[31m<b>.c$' rep5/report.txt
+expect_grep '^  1 review attestation did not count \(bad signature, signer without the review role,' rep5/report.txt
+expect_grep 'e\\x1b\[31m&lt;b&gt;.c' rep5/report.html
+expect_no_grep "$(printf '\033')" rep5/report.txt
+expect_no_grep "$(printf '\033')" rep5/report.html
+expect_no_grep '<b>' rep5/report.html
+expect_grep "^  main.c \(read, reviewer [0-9a-f]{16}\): n{200}\.\.\.$" rep5/report.txt
+expect_no_grep 'n{201}' rep5/report.txt
+expect_no_grep 'n{201}' rep5/report.html
+longest=$(awk '{ if (length > m) m = length } END { print m }' rep5/report.txt)
+[ "$longest" -le 300 ] || fail "a report line of $longest bytes: the note was not cut"
 echo "review_report: ok"
