@@ -4,13 +4,17 @@
 #      (in attestations of PER_ATT files each), without and with --source;
 #   2. a delta review pack between two releases differing in CHANGE_PCT% of
 #      the files,
+#   3. a delta review pack of a consecutive small update (UPDATE_FILES files
+#      rewritten after release 2, as an AV database changes many times a
+#      day), with release 1's tree as --reviewed-source,
 # each timed next to `git diff --stat` between the same two trees (both
 # committed to one repository beforehand, as an auditor's checkout would be).
 #
 #   bash bench/review.sh [PATH/TO/srcproof]
 #   FILES=8000 ENTRIES=5000 bash bench/review.sh      (a small run)
 #
-# Defaults: FILES=80000 ENTRIES=50000 PER_ATT=10000 CHANGE_PCT=1, files of
+# Defaults: FILES=80000 ENTRIES=50000 PER_ATT=10000 CHANGE_PCT=1
+# UPDATE_FILES=10, files of
 # about 1 KiB in directories of 100. Work files go to a temporary directory
 # (BENCH_DIR to choose), removed at the end unless KEEP=1. Prints one
 # table; nothing here asserts a time.
@@ -21,13 +25,14 @@ FILES=${FILES:-80000}
 ENTRIES=${ENTRIES:-50000}
 PER_ATT=${PER_ATT:-10000}
 CHANGE_PCT=${CHANGE_PCT:-1}
+UPDATE_FILES=${UPDATE_FILES:-10}
 export LC_ALL=C TZ=UTC
 [ -x "$SP" ] || {
 	echo "bench/review.sh: no srcproof at '$SP' (build it, or pass its path)" >&2
 	exit 2
 }
-[ "$ENTRIES" -le "$FILES" ] || {
-	echo "bench/review.sh: ENTRIES must not exceed FILES" >&2
+[ "$ENTRIES" -le "$FILES" ] && [ "$UPDATE_FILES" -le "$FILES" ] || {
+	echo "bench/review.sh: ENTRIES and UPDATE_FILES must not exceed FILES" >&2
 	exit 2
 }
 W=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/sp-bench-review.XXXXXX")
@@ -107,6 +112,26 @@ timed coverage_source "$SP" review coverage m2 "${atts[@]}" --policy policy.json
 timed delta "$SP" review delta m1 m2 --source r2 --old-source r1 \
 	--attestations "${atts[@]}" --policy policy.json -o pack -q
 
+# A consecutive small update: release 3 is release 2 with UPDATE_FILES
+# files rewritten, those release 2 changed first (the same database files
+# change again; reviewed in release 1, not since), then others. Hard links
+# for the rest: only the rewritten files are new inodes.
+cp -al r2 r3
+files_of() {
+	grep -E '^[0-9a-f]{64}  ' "$1" | sort
+}
+{
+	comm -13 <(files_of m1) <(files_of m2) | cut -c67- | sort
+	comm -12 <(files_of m1) <(files_of m2) | cut -c67- | sort
+} | awk -v n="$UPDATE_FILES" 'NR <= n' |
+	while IFS= read -r f; do
+		rm "r3/$f"
+		{ cat "r2/$f"; echo "/* consecutive update */"; } >"r3/$f"
+	done
+"$SP" manifest create r3 -o m3 --product bench --release 3 --kind update --previous m2 -q
+timed delta_update "$SP" review delta m2 m3 --source r3 --old-source r2 --reviewed-source r1 \
+	--attestations "${atts[@]}" --policy policy.json -o pack3 -q
+
 echo "committing both trees to git for the comparison..." >&2
 git init -q repo
 (
@@ -124,6 +149,7 @@ timed git_diff_patch git -C repo diff HEAD~1 HEAD
 
 covered=$(jq -r '.summary.files_covered' coverage.log)
 fresh=$(jq -r '.summary.fresh' pack/delta.json)
+fresh3=$(jq -r '.summary.fresh' pack3/delta.json)
 gitfiles=$(tail -1 git_diff_stat.log | awk '{ print $1 " files" }')
 printf '\nreview ledger benchmark: %s files, %s attestation entries in %s attestations, %s files changed (%s%%)\n' \
 	"$FILES" "$ENTRIES" "${#atts[@]}" "$changed" "$CHANGE_PCT"
@@ -138,5 +164,6 @@ row "review attest, ${#atts[@]} attestations (signing)" attest
 row "review coverage of release 2 ($covered of $FILES covered)" coverage
 row "review coverage --source (reads and hashes every file)" coverage_source
 row "review delta ($fresh files need fresh eyes)" delta
+row "review delta, update of $UPDATE_FILES files ($fresh3 need fresh eyes)" delta_update
 row "git diff --stat HEAD~1 HEAD ($gitfiles)" git_diff_stat
 row "git diff HEAD~1 HEAD (full patch)" git_diff_patch
