@@ -115,7 +115,10 @@ expect_grep 'expected OLD_MANIFEST NEW_MANIFEST' "$T/err"
 mkdir -p v1/src
 seq 1 40 | sed 's/^/line /' >v1/src/eng.c
 printf 'stays\n' >v1/src/same.c
+printf 'back\n' >v1/src/back.c # removed in v2, back (changed) in v3
 cp -r v1 v2 && cp -r v1 v3
+rm v2/src/back.c
+printf 'back\nagain\n' >v3/src/back.c
 sed 's/^line 10$/line 10 changed in v2/' v1/src/eng.c >v2/src/eng.c
 sed -e 's/^line 10$/line 10 changed in v2/' -e 's/^line 30$/line 30 changed in v3/' \
 	v1/src/eng.c >v3/src/eng.c
@@ -128,20 +131,24 @@ v1sha=$(sha256sum v1/src/eng.c | cut -d' ' -f1)
 v2sha=$(sha256sum v2/src/eng.c | cut -d' ' -f1)
 expect_rc 0 sp review delta mv2 mv3 --source v3 --old-source v2 --reviewed-source v1 \
 	--attestations v1.att --policy policy.json --at "$AT" -o vpack
-jq -e --arg s "$v1sha" '.summary.fresh == 1 and
-	(.files[0] | .coverage.path == "src/eng.c" and .base == "last-reviewed" and
+backsha=$(sha256sum v1/src/back.c | cut -d' ' -f1)
+jq -e --arg s "$v1sha" --arg b "$backsha" '.summary.fresh == 2 and
+	(.files[0] | .coverage.path == "src/back.c" and .reason == "added" and
+	 .base == "last-reviewed" and .base_sha256 == $b and .base_source == "v1") and
+	(.files[1] | .coverage.path == "src/eng.c" and .base == "last-reviewed" and
 	 .base_sha256 == $s and .base_source == "v1" and .lines_added == 2 and
 	 .lines_removed == 2)' vpack/delta.json >/dev/null ||
-	fail "last reviewed base: $(jq -c '.files[0] | del(.coverage)' vpack/delta.json)"
-expect_grep '^-line 10$' vpack/diffs/0001.diff
-expect_grep '^\+line 10 changed in v2$' vpack/diffs/0001.diff
-expect_grep '^-line 30$' vpack/diffs/0001.diff
-expect_grep '^\+line 30 changed in v3$' vpack/diffs/0001.diff
+	fail "last reviewed base: $(jq -c '.files | map(del(.coverage))' vpack/delta.json)"
+expect_grep '^\+again$' vpack/diffs/0001.diff
+expect_grep '^-line 10$' vpack/diffs/0002.diff
+expect_grep '^\+line 10 changed in v2$' vpack/diffs/0002.diff
+expect_grep '^-line 30$' vpack/diffs/0002.diff
+expect_grep '^\+line 30 changed in v3$' vpack/diffs/0002.diff
 mkdir apply && cp v1/src/eng.c apply/eng.c
-(cd apply && git apply -p2 ../vpack/diffs/0001.diff) ||
+(cd apply && git apply -p2 ../vpack/diffs/0002.diff) ||
 	fail "git apply of the v1 -> v3 diff"
 cmp -s apply/eng.c v3/src/eng.c || fail "git apply did not give v3's file"
-expect_grep "^  0001  changed  src/eng.c  \+2 -2  diff against the last reviewed version \(sha256 $v1sha in v1\)$" \
+expect_grep "^  0002  changed  src/eng.c  \+2 -2  diff against the last reviewed version \(sha256 $v1sha in v1\)$" \
 	vpack/report.txt
 expect_grep "sha256 <code>$v1sha</code> in <code>v1</code>" vpack/report.html
 # Several trees: the latest reviewed version wins (v2 reviewed later here).
@@ -149,31 +156,31 @@ spx review attest mv2 --files src/eng.c --depth overview --verdict ok --key bob.
 	-o v2.att --time 2026-11-25T15:00:00Z -q || fail "attest v2"
 expect_rc 0 sp review delta mv2 mv3 --source v3 --reviewed-source v1 --reviewed-source v2 \
 	--attestations v1.att v2.att --policy policy.json --at "$AT" -o vpack2 -q
-jq -e --arg s "$v2sha" '.files[0] | .base == "last-reviewed" and .base_sha256 == $s and
+jq -e --arg s "$v2sha" '(.files[] | select(.coverage.path == "src/eng.c")) | .base == "last-reviewed" and .base_sha256 == $s and
 	.base_source == "v2" and .lines_added == 1' vpack2/delta.json >/dev/null ||
-	fail "latest reviewed tree: $(jq -c '.files[0] | del(.coverage)' vpack2/delta.json)"
+	fail "latest reviewed tree: $(jq -c '.files | map(del(.coverage))' vpack2/delta.json)"
 # A tree whose bytes were never reviewed, or is missing the file, is no base.
 rm v1/src/eng.c
 expect_rc 0 sp review delta mv2 mv3 --source v3 --old-source v2 --reviewed-source v1 \
 	--attestations v1.att --policy policy.json --at "$AT" -o vpack3 -q
-jq -e --arg s "$v2sha" '.files[0] | .base == "previous-unreviewed" and
+jq -e --arg s "$v2sha" '(.files[] | select(.coverage.path == "src/eng.c")) | .base == "previous-unreviewed" and
 	.base_sha256 == $s and .base_source == "v2" and .lines_added == 1' \
 	vpack3/delta.json >/dev/null ||
-	fail "no reviewed tree: $(jq -c '.files[0] | del(.coverage)' vpack3/delta.json)"
+	fail "no reviewed tree: $(jq -c '.files | map(del(.coverage))' vpack3/delta.json)"
 expect_grep 'never reviewed: review the whole file \(sha256 '"$v2sha"' in v2\)$' vpack3/report.txt
 cp v2/src/eng.c v1/src/eng.c
 # Without --reviewed-source: the previous, unreviewed bytes.
 expect_rc 0 sp review delta mv2 mv3 --source v3 --old-source v2 \
 	--attestations v1.att --policy policy.json --at "$AT" -o vpack4 -q
-jq -e '.files[0].base == "previous-unreviewed" and .files[0].base_source == "v2"' \
-	vpack4/delta.json >/dev/null || fail "without --reviewed-source: $(jq -c '.files[0].base' vpack4/delta.json)"
+jq -e '(.files[] | select(.coverage.path == "src/eng.c")) | .base == "previous-unreviewed" and .base_source == "v2"' \
+	vpack4/delta.json >/dev/null || fail "without --reviewed-source: $(jq -c '[.files[].base]' vpack4/delta.json)"
 # --max-file lowers the cap: the file is too large to diff or copy.
 expect_rc 0 sp review delta mv2 mv3 --source v3 --old-source v2 --max-file 100 \
 	--attestations v1.att --policy policy.json --at "$AT" -o vpack5 -q
-jq -e '.files[0] | .base == "too-large" and .too_large == true and .diff == null and
+jq -e '(.files[] | select(.coverage.path == "src/eng.c")) | .base == "too-large" and .too_large == true and .diff == null and
 	.content == null and .base_sha256 == null' vpack5/delta.json >/dev/null ||
-	fail "--max-file: $(jq -c '.files[0] | del(.coverage)' vpack5/delta.json)"
-expect_grep '^  0001  changed  src/eng.c  \+0 -0  too large to diff$' vpack5/report.txt
+	fail "--max-file: $(jq -c '.files | map(del(.coverage))' vpack5/delta.json)"
+expect_grep '^  0002  changed  src/eng.c  \+0 -0  too large to diff$' vpack5/report.txt
 expect_rc 3 sp review delta mv2 mv3 --source v3 --reviewed-source nowhere -o vpack6
 expect_grep "the reviewed source 'nowhere' is not a directory" "$T/err"
 [ ! -e vpack6 ] || fail "a pack was written with a missing --reviewed-source"
