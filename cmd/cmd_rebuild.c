@@ -30,6 +30,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_MAX_LOG,
 	OPT_AT_BUILD_PATH,
+	OPT_NO_BUILD_PATH,
 	OPT_MAX_RANGES,
 	OPT_DIFFOSCOPE,
 	OPT_TIME,
@@ -45,9 +46,11 @@ static const char usage[] =
     "directory, check the toolchain against the recipe, run the recipe's\n"
     "command (no shell) with a cleared environment (the recipe's variables,\n"
     "SOURCE_DATE_EPOCH, TZ=UTC, LC_ALL=C, PATH, a fresh HOME and TMPDIR),\n"
-    "umask 022, in its own process group, with a time limit and its output\n"
-    "in OUTDIR/build.log; then compare each output with the shipped file\n"
-    "(PE Authenticode and ELF aware; detached signatures from the bundle).\n"
+    "umask 022, in its own process group, at the recorded build path when\n"
+    "it is free (else below OUTDIR, with a warning), with a time limit and\n"
+    "its output in OUTDIR/build.log; then compare each output with the\n"
+    "shipped file (PE Authenticode and ELF aware; detached signatures from\n"
+    "the bundle).\n"
     "Writes OUTDIR/report.txt, report.html, verdict.json (the in-toto\n"
     "statement) and, with --key, verdict.sig (DSSE, role rebuild). Negative\n"
     "results are signed too.\n"
@@ -68,7 +71,10 @@ static const char usage[] =
     "  --report DIR             write report.txt/.html there (default: "
     "OUTDIR)\n"
     "  --keep                   keep OUTDIR/work (unpacked bundle, build "
-    "tree)\n"
+    "tree;\n"
+    "                           built at the recorded path: the tree is "
+    "kept\n"
+    "                           next to it, srcproof-bundle-XXXXXX)\n"
     "  --recipient-key KEY      private key for an encrypted bundle\n"
     "  --recipient-cert CERT    that recipient's certificate (optional)\n"
     "  --recipient-passphrase-fd N  passphrase of the recipient key\n"
@@ -77,9 +83,17 @@ static const char usage[] =
     "  --timeout SECONDS        wall-clock limit of the build (default "
     "3600)\n"
     "  --max-log BYTES          cap on build.log (default 16 MiB)\n"
-    "  --at-build-path          build at the recipe's recorded build path "
-    "(it\n"
-    "                           must not exist; its parent must)\n"
+    "  --at-build-path          require the recipe's recorded build path "
+    "(ERROR\n"
+    "                           if it exists or its parent is not a "
+    "writable\n"
+    "                           directory); by default the build runs "
+    "there\n"
+    "                           when it can, else below OUTDIR with a "
+    "warning\n"
+    "  --no-build-path          never use the recorded build path: build "
+    "below\n"
+    "                           OUTDIR (with a warning)\n"
     "  --max-ranges N           differing ranges kept per artefact\n"
     "  --diffoscope             run diffoscope on mismatches (never "
     "decisive)\n"
@@ -125,6 +139,7 @@ cmd_rebuild(int argc, char **argv, sp_ctx *ctx)
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"max-log", required_argument, NULL, OPT_MAX_LOG},
 	    {"at-build-path", no_argument, NULL, OPT_AT_BUILD_PATH},
+	    {"no-build-path", no_argument, NULL, OPT_NO_BUILD_PATH},
 	    {"max-ranges", required_argument, NULL, OPT_MAX_RANGES},
 	    {"diffoscope", no_argument, NULL, OPT_DIFFOSCOPE},
 	    {"time", required_argument, NULL, OPT_TIME}, CLI_COMMON_LONGOPTS,
@@ -206,6 +221,9 @@ cmd_rebuild(int argc, char **argv, sp_ctx *ctx)
 		case OPT_AT_BUILD_PATH:
 			o.at_build_path = true;
 			break;
+		case OPT_NO_BUILD_PATH:
+			o.no_build_path = true;
+			break;
 		case OPT_MAX_RANGES:
 			if (cli_number_opt("rebuild", "--max-ranges", optarg, 1,
 			        1000000, &n))
@@ -235,6 +253,10 @@ cmd_rebuild(int argc, char **argv, sp_ctx *ctx)
 		    "rebuild", "unexpected argument '%s'", argv[optind + 1]);
 	if (outdir == NULL)
 		return cli_usage_error("rebuild", "missing -o OUTDIR");
+	if (o.at_build_path && o.no_build_path)
+		return cli_usage_error("rebuild",
+		    "'--at-build-path' and '--no-build-path' exclude each "
+		    "other");
 	o.read.passphrase_cb = cli_secret_cb;
 	o.read.passphrase_payload = &rsecret;
 	if (o.now == 0)

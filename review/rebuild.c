@@ -3,6 +3,7 @@
  * environment, compare every declared output with the shipped binary and
  * produce a verdict Statement (docs/spec/verdict.md).
  */
+#define _GNU_SOURCE /* renameat2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -527,27 +528,58 @@ env_free(struct envv *e)
 }
 
 /*
- * Put a fresh copy of the source at the recorded build path
- * (--at-build-path): unpack the bundle again next to it (same file
- * system) and move its source/ there.
+ * Can the recorded build path @p bp be used fresh? It must be absolute,
+ * must not exist, and its parent must be a writable directory (the bundle
+ * is unpacked again there, on the same file system, and its source moved
+ * to @p bp). Fails with SP_EINVALID or SP_EEXISTS, a message saying why.
+ */
+static int
+build_path_usable(struct run *r, const char *bp)
+{
+	char *parent;
+	struct stat st;
+	int error = 0;
+
+	if (bp[0] != '/')
+		return sp_err_set(r->ctx, SP_EINVALID,
+		    "the recorded build path '%s' is not absolute", bp);
+	if (lstat(bp, &st) == 0)
+		return sp_err_set(r->ctx, SP_EEXISTS,
+		    "the recorded build path '%s' exists", bp);
+	if (errno != ENOENT)
+		return sp_err_set(r->ctx, SP_EINVALID,
+		    "the recorded build path '%s' cannot be used: %s", bp,
+		    strerror(errno));
+	if ((parent = strdup(bp)) == NULL)
+		return oom(r->ctx);
+	dirname(parent);
+	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode))
+		error = sp_err_set(r->ctx, SP_EINVALID,
+		    "the parent of the recorded build path '%s' is not a "
+		    "directory",
+		    bp);
+	else if (access(parent, W_OK | X_OK) < 0)
+		error = sp_err_set(r->ctx, SP_EINVALID,
+		    "the parent of the recorded build path '%s' is not "
+		    "writable",
+		    bp);
+	free(parent);
+	return error;
+}
+
+/*
+ * Put a fresh copy of the source at the recorded build path: unpack the
+ * bundle again next to it (same file system) and move its source/ there.
+ * On failure nothing is left behind (r->bp_tmp removed).
  */
 static int
 to_build_path(struct run *r, const char *bp)
 {
 	char *parent = NULL, *src = NULL;
-	struct stat st;
 	int error;
 
-	if (bp[0] != '/')
-		return sp_err_set(r->ctx, SP_EINVALID,
-		    "the recorded build path '%s' is not absolute", bp);
-	if (lstat(bp, &st) == 0) {
-		error = sp_err_set(r->ctx, SP_EEXISTS,
-		    "the recorded build path '%s' exists", bp);
-		sp_err_hint(r->ctx, "move it away, or rebuild without "
-		                    "--at-build-path");
+	if ((error = build_path_usable(r, bp)) < 0)
 		return error;
-	}
 	if ((parent = strdup(bp)) == NULL)
 		return oom(r->ctx);
 	if ((error = sp_escrow_unpack_temp(r->ctx, &r->bp_tmp, r->copy,
@@ -557,18 +589,71 @@ to_build_path(struct run *r, const char *bp)
 		error = oom(r->ctx);
 		goto out;
 	}
-	if (rename(src, bp) < 0) {
-		error = sp_err_set(r->ctx, SP_EIO,
-		    "cannot move the source to the recorded build path '%s': "
-		    "%s",
-		    bp, strerror(errno));
+	/* Never replace what appeared there meanwhile (an empty directory
+	 * would be). */
+	if (renameat2(AT_FDCWD, src, AT_FDCWD, bp, RENAME_NOREPLACE) < 0) {
+		error = errno == EEXIST
+		            ? sp_err_set(r->ctx, SP_EEXISTS,
+		                  "the recorded build path '%s' exists", bp)
+		            : sp_err_set(r->ctx, SP_EIO,
+		                  "cannot move the source to the recorded "
+		                  "build path '%s': %s",
+		                  bp, strerror(errno));
 		goto out;
 	}
 	r->moved_to_build_path = true;
 out:
+	if (error < 0 && r->bp_tmp != NULL) {
+		char msg[SP_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", sp_ctx_errmsg(r->ctx));
+		(void)sp_escrow_remove_tree(r->ctx, r->bp_tmp);
+		free(r->bp_tmp);
+		r->bp_tmp = NULL;
+		sp_err_set(r->ctx, error, "%s", msg);
+	}
 	free(parent);
 	free(src);
 	return error;
+}
+
+/*
+ * Where the build runs: at the recorded build path when it can be used
+ * (required with --at-build-path: an error otherwise), else, or with
+ * --no-build-path, in the unpacked tree @p src below the output
+ * directory, with a warning naming both paths and why.
+ */
+static int
+choose_srcroot(struct run *r, const char *bp, const char *src)
+{
+	char why[SP_ERRMSG_MAX];
+	int error;
+
+	if (r->o->no_build_path) {
+		snprintf(why, sizeof(why), "--no-build-path");
+	} else {
+		if ((error = to_build_path(r, bp)) == 0) {
+			if ((r->srcroot = strdup(bp)) == NULL)
+				return oom(r->ctx);
+			return 0;
+		}
+		if (error == SP_ENOMEM || r->o->at_build_path) {
+			if (error != SP_ENOMEM)
+				sp_err_hint(r->ctx,
+				    "free the recorded build path, or "
+				    "rebuild without --at-build-path");
+			return error;
+		}
+		snprintf(why, sizeof(why), "%s", sp_ctx_errmsg(r->ctx));
+		sp_err_clear(r->ctx);
+	}
+	if ((r->srcroot = realpath(src, NULL)) == NULL)
+		return oom(r->ctx);
+	return note(r, r->warnings,
+	    "build path: recorded '%s', used '%s' (%s); the build must not "
+	    "depend on it (e.g. -ffile-prefix-map), or free the recorded "
+	    "path",
+	    bp, r->srcroot, why);
 }
 
 static int
@@ -627,28 +712,12 @@ run_build(struct run *r)
 		    home, strerror(errno));
 		goto out;
 	}
-	if (r->o->at_build_path) {
-		if ((error = to_build_path(r, bp)) < 0)
-			goto out;
-		r->srcroot = strdup(bp);
-	} else {
-		r->srcroot = realpath(src, NULL);
-	}
-	if (r->srcroot == NULL) {
-		error = oom(r->ctx);
+	if ((error = choose_srcroot(r, bp, src)) < 0)
 		goto out;
-	}
 	json_object_set_new(
 	    json_object_get(build, "build_path"), "used", rb_jstr(r->srcroot));
 	json_object_set_new(json_object_get(build, "build_path"), "same",
 	    json_boolean(strcmp(r->srcroot, bp) == 0));
-	if (strcmp(r->srcroot, bp) != 0 &&
-	    (error = note(r, r->warnings,
-	         "build path: recorded '%s', used '%s'; the build must not "
-	         "depend on it (e.g. -ffile-prefix-map), or use "
-	         "--at-build-path",
-	         bp, r->srcroot)) < 0)
-		goto out;
 	if (strcmp(workdir, ".") == 0) {
 		cwd = strdup(r->srcroot);
 	} else {

@@ -89,12 +89,17 @@ typedef struct sp_rebuild_options {
 	/** Keep the work directory (unpacked bundle, build tree). */
 	bool keep;
 	/**
-	 * Build at the recipe's recorded build path: it MUST NOT exist and
-	 * its parent MUST; the tree is moved back (or removed) afterwards.
-	 * Otherwise the build runs below the output directory and MUST be
-	 * path-independent (e.g. -ffile-prefix-map).
+	 * The build runs at the recipe's recorded build path whenever it can
+	 * be used fresh (it does not exist, its parent is a writable
+	 * directory); the tree is moved back (or removed) afterwards. When
+	 * it cannot, the build runs below the output directory with a
+	 * warning (it MUST then be path-independent, e.g.
+	 * -ffile-prefix-map). at_build_path requires the recorded path (the
+	 * verdict is ERROR when it cannot be used); no_build_path never uses
+	 * it.
 	 */
 	bool at_build_path;
+	bool no_build_path;
 	/** Differing ranges kept per artefact (0: compare's default). */
 	size_t max_ranges;
 	/** Run diffoscope on mismatches (see sp_compare_options). */
@@ -109,7 +114,8 @@ typedef struct sp_rebuild_options {
 #define SP_REBUILD_OPTIONS_INIT                                                \
 	{                                                                      \
 		SP_REBUILD_OPTIONS_VERSION, SP_ESCROW_READ_OPTIONS_INIT, NULL, \
-		    NULL, NULL, 0, 0, false, false, 0, false, 0, 0, NULL       \
+		    NULL, NULL, 0, 0, false, false, false, 0, false, 0, 0,     \
+		    NULL                                                       \
 	}
 
 /** A rebuild's outcome (opaque; sp_rebuild_result_free). */

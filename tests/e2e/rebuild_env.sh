@@ -2,8 +2,9 @@
 # variables, SOURCE_DATE_EPOCH, TZ=UTC, LC_ALL=C, PATH, a fresh HOME and
 # TMPDIR), umask 022, stdin /dev/null, its own process group; a capped log;
 # a toolchain that differs from the recipe (warning with tools, versions,
-# hashes); the recorded build path (--at-build-path) for a build that
-# depends on it; --keep.
+# hashes); the recorded build path (used by default when free, required
+# with --at-build-path, refused with --no-build-path) for builds that
+# depend on it; --keep.
 . "$SP_SOURCE_DIR/tests/lib/e2e.sh"
 . "$SP_SOURCE_DIR/tests/fixtures/rebuild_setup.sh"
 cd "$T"
@@ -76,9 +77,13 @@ mkdir -p bp
 mkdir -p bp/where.src && cp vendor.key vendor.key.pub bp/
 printf 'mkdir -p out\npwd >out/where.txt\n' >bp/where.src/build.sh
 (cd bp && RB_IN_PLACE=1 rb_release where --output out/where.txt -- sh build.sh)
+# The recorded path is occupied (the vendor's tree is still there): the
+# build runs below OUTDIR, and a warning says where and why.
 expect_rc 1 sp rebuild bp/where.bundle --shipped bp/where.shipped -o r3
 expect_grep '^  DIFFERENT +where.txt$' "$T/out"
-expect_grep "build path: recorded '$T/bp/where.src', used '" "$T/out"
+expect_grep "build path: recorded '$T/bp/where.src', used '$T/r3/work/srcproof-bundle-[^/]*/source' \\(the recorded build path '$T/bp/where.src' exists\\)" "$T/out"
+jq -e '.predicate.build.build_path.same == false' r3/verdict.json >/dev/null ||
+	fail "build_path.same with the path occupied"
 # The recorded path exists: refused, nothing touched.
 expect_rc 3 sp rebuild bp/where.bundle --shipped bp/where.shipped -o r4 --at-build-path
 expect_grep "the recorded build path '$T/bp/where.src' exists" "$T/out"
@@ -91,4 +96,55 @@ expect_no_grep 'build path: recorded' "$T/out"
 [ -z "$(ls -A bp | grep -v -e '^where\.' -e '^elsewhere$' -e '^vendor\.key')" ] || fail "left in bp: $(ls -A bp)"
 jq -e '.predicate.build.build_path.same == true' r5/verdict.json >/dev/null ||
 	fail "build_path.same"
+# By default too: the recorded path is free, so the build runs there.
+expect_rc 0 sp rebuild bp/where.bundle --shipped bp/where.shipped -o r6
+expect_grep '^  IDENTICAL +where.txt$' "$T/out"
+expect_no_grep 'build path: recorded' "$T/out"
+[ "$(cat r6/rebuilt/out/where.txt)" = "$T/bp/where.src" ] ||
+	fail "the default build did not run at the recorded path: $(cat r6/rebuilt/out/where.txt)"
+jq -e --arg p "$T/bp/where.src" '.predicate.build.build_path == {"recorded": $p, "used": $p, "same": true}' \
+	r6/verdict.json >/dev/null || fail "build_path of a default build: $(jq -c .predicate.build.build_path r6/verdict.json)"
+[ ! -e bp/where.src ] || fail "the default build left the build path behind"
+[ -z "$(ls -A bp | grep -v -e '^where\.' -e '^elsewhere$' -e '^vendor\.key')" ] || fail "left in bp: $(ls -A bp)"
+# --no-build-path: below OUTDIR even though the recorded path is free.
+expect_rc 1 sp rebuild bp/where.bundle --shipped bp/where.shipped -o r7 --no-build-path
+expect_grep '^  DIFFERENT +where.txt$' "$T/out"
+expect_grep "build path: recorded '$T/bp/where.src', used '$T/r7/work/srcproof-bundle-[^/]*/source' \\(--no-build-path\\)" "$T/out"
+expect_rc 2 sp rebuild bp/where.bundle -o r8 --no-build-path --at-build-path
+expect_grep 'exclude each other' "$T/err"
+# The recorded path's parent is gone: fall back with the reason; with
+# --at-build-path that is an ERROR (exit 3) with the reason.
+mv bp bp.moved
+expect_rc 1 sp rebuild bp.moved/where.bundle --shipped bp.moved/where.shipped -o r9
+expect_grep "build path: recorded '$T/bp/where.src', used '.*' \\(the parent of the recorded build path '$T/bp/where.src' is not a directory\\)" "$T/out"
+expect_rc 3 sp rebuild bp.moved/where.bundle --shipped bp.moved/where.shipped -o r10 --at-build-path
+expect_grep "^srcproof rebuild verdict: ERROR" "$T/out"
+expect_grep "the parent of the recorded build path '$T/bp/where.src' is not a directory" "$T/out"
+[ ! -e bp ] || fail "the parent of the build path was created"
+mv bp.moved bp
+
+# 4. An ELF program built with -g and no -ffile-prefix-map embeds its
+# build directory: a rebuild elsewhere differs, a default rebuild with the
+# recorded path free is IDENTICAL (and leaves nothing there).
+if command -v cc >/dev/null; then
+	mkdir -p elfp.src
+	printf '#include <stdio.h>\nint main(void) { puts(__FILE__); return 0; }\n' >elfp.src/hello.c
+	printf 'mkdir -p out\ncc -g -O1 -o out/hello "$PWD/hello.c"\n' >elfp.src/build.sh
+	RB_IN_PLACE=1 rb_release elfp --output out/hello -- sh build.sh
+	grep -q "$T/elfp.src" elfp.shipped/hello || fail "the ELF fixture does not embed its path"
+	expect_rc 1 sp rebuild elfp.bundle --shipped elfp.shipped -o e1
+	expect_grep '^  (DIFFERENT|EXPLAINED_DIFFERENCE) +hello$' "$T/out"
+	expect_grep "build path: recorded '$T/elfp.src'" "$T/out"
+	mv elfp.src elfp.away
+	expect_rc 0 sp rebuild elfp.bundle --shipped elfp.shipped -o e2
+	expect_grep '^  IDENTICAL +hello$' "$T/out"
+	expect_no_grep 'build path: recorded' "$T/out"
+	[ ! -e elfp.src ] || fail "the ELF build left its build path behind"
+	[ -z "$(ls -d srcproof-bundle-* 2>/dev/null)" ] || fail "left in $T: $(ls -d srcproof-bundle-*)"
+	# --keep keeps the build tree next to the recorded path.
+	expect_rc 0 sp rebuild elfp.bundle --shipped elfp.shipped -o e3 --keep
+	[ -x "$(echo srcproof-bundle-*/source/out/hello)" ] || fail "--keep: the build tree is not next to the recorded path"
+	[ ! -e elfp.src ] || fail "--keep left the build path occupied"
+	rm -rf srcproof-bundle-*
+fi
 echo "rebuild_env: ok"
