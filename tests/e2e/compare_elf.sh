@@ -21,6 +21,26 @@ expect_rc 1 sp compare "$F/mb.elf" "$F/mc.elf"
 expect_grep '^verdict +DIFFERENT' "$T/out"
 expect_grep "section '\.text'" "$T/out"
 expect_grep 'build-id .*\[explained\]' "$T/out"
+# A byte inside the program header table: DIFFERENT, the range labelled
+# with the entry it falls in (p_offset of entry 0, then of entry 3).
+. "$SP_SOURCE_DIR/tests/fixtures/pe_lib.sh"
+phoff=$(u32at "$F/ma.elf" 32)
+phsz=$(u16at "$F/ma.elf" 54)
+[ "$phoff" -gt 0 ] && [ "$phsz" = 56 ] || fail "unexpected ELF header in ma.elf"
+cp "$F/ma.elf" "$T/ph0.elf"
+flip "$T/ph0.elf" $((phoff + 8))
+expect_rc 1 sp compare --json "$F/ma.elf" "$T/ph0.elf"
+jq -e --argjson o $((phoff + 8)) '.verdict == "DIFFERENT" and .ranges_total == 1
+  and .ranges[0].offset == $o and .ranges[0].length == 1
+  and (.ranges[0].region | test("^program header\\[0\\]"))
+  and (.ranges[0].explained | not)' "$T/out" >/dev/null ||
+	fail "program header difference: $(jq -c .ranges "$T/out")"
+cp "$F/ma.elf" "$T/ph3.elf"
+flip "$T/ph3.elf" $((phoff + 3 * phsz + 8))
+expect_rc 1 sp compare "$F/ma.elf" "$T/ph3.elf"
+expect_grep '^verdict +DIFFERENT' "$T/out"
+expect_grep 'program header\[3\]' "$T/out"
+expect_no_grep 'program header\[[0-24-9]' "$T/out"
 
 # Kernel module signature trailer: stripped, verified over the rebuild.
 expect_rc 0 sp compare --json "$F/mod.signed.ko" "$F/mod.ko"

@@ -46,6 +46,28 @@ jq -e '.schema == "srcproof.compare/v1" and .verdict == "IDENTICAL_MODULO_SIGNAT
   and .pe_shipped.checksum_valid and .pe_shipped.certificate_table.entries == 1
   and .normalized.size == .rebuilt.size and (.normalized.sha256 | length) == 64' \
 	"$T/out" >/dev/null || fail "nested/timestamped JSON result is wrong"
+# A bad nested signature: one byte of the nested SHA-1 signature's
+# SpcIndirectDataContent digest flipped (inside the primary signature's
+# unauthenticated attributes, so the image and the primary signature are
+# untouched): DIFFERENT, and that signature, only it, has digest_match false.
+nd=$(jq -r '.signatures[] | select(.nested and .digest_algorithm == "sha1") | .digest' "$T/out")
+[ ${#nd} = 40 ] || fail "no nested SHA-1 digest in snn64.exe"
+at=$(LC_ALL=C grep -obUaP "$(echo "$nd" | sed 's/../\\x&/g')" "$F/snn64.exe" | cut -d: -f1)
+[ -n "$at" ] && [ "$(echo "$at" | wc -l)" = 1 ] || fail "the nested digest is not in snn64.exe once: '$at'"
+cp "$F/snn64.exe" "$T/nestbad.exe"
+. "$SP_SOURCE_DIR/tests/fixtures/pe_lib.sh"
+flip "$T/nestbad.exe" $((at + 10))
+expect_rc 1 sp compare --json "$T/nestbad.exe" "$F/u64.exe"
+jq -e --arg d "$nd" '.verdict == "DIFFERENT" and (.match | not) and .ranges_total == 0
+  and (.signatures | length) == 3
+  and ([.signatures[] | select(.digest_match | not)] | length) == 1
+  and ([.signatures[] | select(.digest_match | not)][0] | .nested
+       and .digest_algorithm == "sha1" and .digest != $d and .rebuilt_digest == $d
+       and (.ok | not))
+  and all(.signatures[] | select(.nested | not); .digest_match and .signature_valid)' \
+	"$T/out" >/dev/null || fail "bad nested signature not caught: $(jq -c '[.verdict, .signatures]' "$T/out")"
+expect_rc 1 sp compare "$T/nestbad.exe" "$F/u64.exe"
+expect_grep '^verdict +DIFFERENT' "$T/out"
 # Two WIN_CERTIFICATE entries: both walked, both checked.
 expect_rc 0 sp compare --json "$F/smulti64.exe" "$F/u64.exe"
 jq -e '.verdict == "IDENTICAL_MODULO_SIGNATURE" and .pe_shipped.certificate_table.entries == 2
