@@ -21,6 +21,21 @@ bad bad_dwlen0.exe 'dwLength 0 \(less than its 8-byte header\)'
 bad bad_dwlenbig.exe 'dwLength 1544, past the end of the table'
 bad bad_pkcs7.exe 'malformed PKCS#7 signature'
 bad bad_certalign.exe 'not a multiple of 8'
+# PE32 (not only PE32+): its own offsets, the same checks.
+bad32() { # bad32 FILE REGEX
+	expect_rc 3 sp compare "$F/$1" "$F/u32.exe"
+	expect_grep '^verdict +ERROR' "$T/out"
+	expect_grep "^srcproof: error: .*$2" "$T/err"
+}
+[ "$(od -An -t u2 -j $(($(od -An -t u4 -j 60 -N 4 "$F/u32.exe") + 24)) -N 2 "$F/u32.exe" | tr -d ' ')" = 267 ] ||
+	fail "u32.exe is not PE32"
+bad32 bad_numrva32.exe 'NumberOfRvaAndSizes \(4294967295\) does not fit'
+bad32 bad_sectab32.exe 'section table \(65535 sections .*\) runs past the end of the file'
+bad32 bad_dwlen0_32.exe 'dwLength 0 \(less than its 8-byte header\)'
+bad32 bad_notateof32.exe 'certificate table .* is not at the end of the file'
+# ... and the unmodified PE32 pair still matches (the checks are not
+# simply failing on PE32).
+expect_rc 0 sp compare -q "$F/s32.exe" "$F/u32.exe"
 # The rebuilt side is checked too, and the JSON says ERROR.
 expect_rc 3 sp compare --json "$F/u64.exe" "$F/bad_sectab.exe"
 jq -e '.verdict == "ERROR" and (.match | not) and .error.code == "parse"
