@@ -34,12 +34,18 @@ cli_secret_parse_fd(struct cli_secret *s, const char *cmd, const char *arg)
 	return 0;
 }
 
-/* Read one line (without its end) from @p fd into @p out. */
+/*
+ * Read one line (without its end) from @p fd into @p out. The buffer gets
+ * its largest size before the first byte is read, so it never moves: a
+ * realloc would leave an unwiped copy of the secret behind.
+ */
 static int
 read_line(sp_ctx *ctx, sp_buf *out, int fd, const char *what)
 {
 	char c;
 
+	if (sp_buf_reserve(out, CLI_SECRET_MAX + 1) < 0)
+		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 	for (;;) {
 		ssize_t n = read(fd, &c, 1);
 
@@ -55,9 +61,10 @@ read_line(sp_ctx *ctx, sp_buf *out, int fd, const char *what)
 			return sp_err_set(ctx, SP_EINVALID,
 			    "the %s is longer than %d bytes", what,
 			    CLI_SECRET_MAX);
-		if (sp_buf_putc(out, c) < 0)
-			return sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		out->ptr[out->size++] = c;
+		out->ptr[out->size] = '\0';
 	}
+	c = '\0';
 	if (out->size > 0 && out->ptr[out->size - 1] == '\r')
 		out->ptr[--out->size] = '\0';
 	if (out->ptr == NULL && sp_buf_put(out, "", 0) < 0)
@@ -134,4 +141,25 @@ out:
 	sp_buf_dispose_secret(&again);
 	close(tty);
 	return error;
+}
+
+void
+cli_secret_warn_argv(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *p = strstr(argv[i], "pkcs11:");
+
+		if (p == NULL || strstr(p, "pin-value=") == NULL)
+			continue;
+		/* Never print the argument: it holds the PIN. */
+		cli_warn("a PKCS#11 URI with pin-value= puts the PIN on the "
+		         "command line, where other users can read it (ps, "
+		         "/proc)");
+		cli_hint("use pin-source=FILE in the URI, --passphrase-fd N "
+		         "or %s instead",
+		    CLI_SECRET_ENV);
+		return;
+	}
 }

@@ -40,4 +40,10 @@ int cli_secret_parse_fd(struct cli_secret *s, const char *cmd, const char *arg);
 int cli_secret_cb(
     sp_ctx *ctx, sp_buf *out, const char *prompt, bool confirm, void *payload);
 
+/**
+ * Warn (on stderr, without the value) when an argument holds a PKCS#11
+ * URI with pin-value=: a PIN on argv is visible to other processes.
+ */
+void cli_secret_warn_argv(int argc, char **argv);
+
 #endif

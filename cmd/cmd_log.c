@@ -160,7 +160,7 @@ static const char init_usage[] =
     "files.\n"
     "\n"
     "options:\n"
-    "  --key LOGKEY        the log's Ed25519 private key (PEM or pkcs11: URI)\n"
+    "  --key LOGKEY        the log's Ed25519 private key file (PEM)\n"
     "  --origin NAME       the log's name, e.g. example.com/releases; also\n"
     "                      its key name\n"
     "  --passphrase-fd N   read the key's passphrase from descriptor N\n"
@@ -979,6 +979,8 @@ static const char verify_usage[] =
     "                           [--origin NAME] [--witness PUB... --quorum "
     "K]\n"
     "                           [--entry FILE] [--at TIME] [--json] [-q]\n"
+    "       srcproof log verify CHECKPOINT PROOF|CHECKPOINT... --log-key "
+    "PUB\n"
     "       srcproof log verify PROOF [PROOF|CHECKPOINT...] --policy "
     "POLICY\n"
     "                           [--policy NEXT...] [--at TIME] [--entry "
@@ -987,9 +989,13 @@ static const char verify_usage[] =
     "Verify a proof offline: the log's signature on its checkpoint, the\n"
     "inclusion of its entry, and a quorum of witness cosignatures. With\n"
     "--entry, the proven entry must be the one of FILE (the signed manifest).\n"
-    "More proofs or checkpoints of the same log are checked too, and any\n"
-    "two of the same size with different roots are reported as\n"
-    "equivocation (a split view): exit 1.\n"
+    "More proofs or checkpoints of the same log are checked too (the log's\n"
+    "signature on each), and any two of the same size with different roots\n"
+    "are reported as equivocation (a split view): exit 1. Checkpoints of\n"
+    "different sizes are not checked for consistency (there is no\n"
+    "consistency proof here); the output says so. The first argument may be\n"
+    "a bare checkpoint when more follow: then only signatures and roots\n"
+    "are compared (no entry, no witness quorum).\n"
     "With --policy, the log keys (role log, the role's threshold of them\n"
     "must sign) and the witnesses and quorum (role witness) come from the\n"
     "trust policy, which must verify at TIME; when the policy names keys of\n"
@@ -1128,6 +1134,84 @@ role_keys(const sp_policy *policy, const char *role)
 	return n;
 }
 
+/* "5, 6 and 9" */
+static void
+print_sizes(const uint64_t *sizes, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%s%" PRIu64,
+		    i == 0       ? ""
+		    : i + 1 == n ? " and "
+		                 : ", ",
+		    sizes[i]);
+}
+
+/* What comparing @p nextra more checkpoints showed (no equivocation). */
+static void
+print_agreement(size_t nextra, const uint64_t *sizes, size_t nsizes)
+{
+	printf("%zu more checkpoint%s of the log: no equivocation (no two of "
+	       "the same size with different roots)\n",
+	    nextra, nextra == 1 ? "" : "s");
+	if (nsizes > 1) {
+		printf("consistency: NOT CHECKED between sizes ");
+		print_sizes(sizes, nsizes);
+		printf(" (no consistency proof; a witness checks it: 'srcproof "
+		       "log consistency' and 'log cosign')\n");
+	}
+}
+
+/* The report of 'log verify CHECKPOINT CHECKPOINT...'. */
+static void
+print_checkpoints(size_t n, const sp_tlog_checkpoint *cp0,
+    const uint64_t *sizes, size_t nsizes, bool witnesses_given)
+{
+	printf("verified: %zu checkpoints of log '", n);
+	cli_print_untrusted(stdout, sp_tlog_checkpoint_origin(cp0));
+	printf("' signed by its key (sizes ");
+	print_sizes(sizes, nsizes);
+	printf(")\n");
+	print_agreement(n - 1, sizes, nsizes);
+	printf("witnesses: NOT CHECKED (bare checkpoints%s)\n",
+	    witnesses_given ? "; the witness keys are used only with a proof"
+	                    : "");
+}
+
+/* The JSON fields of the comparison: mode, sizes, consistency. */
+static int
+sizes_json(json_t *doc, bool checkpoints, const uint64_t *sizes, size_t nsizes,
+    size_t nextra)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (a == NULL)
+		return -1;
+	for (i = 0; i < nsizes; i++)
+		if (json_array_append_new(
+		        a, json_integer((json_int_t)sizes[i])) < 0) {
+			json_decref(a);
+			return -1;
+		}
+	if (json_object_set_new(doc, "sizes", a) < 0 ||
+	    json_object_set_new(doc, "mode",
+	        json_string(checkpoints ? "checkpoints" : "proof")) < 0 ||
+	    json_object_set_new(doc, "consistency",
+	        nextra == 0  ? json_null()
+	        : nsizes > 1 ? json_string("not checked")
+	                     : json_string("same size")) < 0)
+		return -1;
+	if (checkpoints) {
+		json_object_set_new(doc, "index", json_null());
+		json_object_set_new(doc, "inclusion", json_null());
+		json_object_set_new(doc, "proof_hashes", json_null());
+		json_object_set_new(doc, "cosigned", json_null());
+	}
+	return 0;
+}
+
 static int
 log_verify(int argc, char **argv, sp_ctx *ctx)
 {
@@ -1153,7 +1237,10 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 	struct vused used = {NULL, NULL, 0};
 	sp_tlog_verify_result res;
 	sp_tlog_proof *proof = NULL;
-	sp_tlog_checkpoint **cps = NULL;
+	sp_tlog_checkpoint **cps = NULL, *first_cp = NULL;
+	const sp_tlog_checkpoint *cp0 = NULL;
+	uint64_t *sizes = NULL;
+	size_t nsizes = 0;
 	sp_tlog_proof **extra = NULL;
 	sp_buf entry = SP_BUF_INIT;
 	json_t *wit = NULL, *doc = NULL, *notes_j = NULL;
@@ -1278,29 +1365,29 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		rc = cli_fail(ctx);
 		goto out;
 	}
-	{
-		sp_tlog_checkpoint *dummy = NULL;
-
-		if (load_any(ctx, argv[optind], &proof, &dummy) < 0) {
-			rc = cli_fail(ctx);
-			goto out;
-		}
-		if (proof == NULL) {
-			sp_tlog_checkpoint_free(dummy);
-			cli_error(
-			    "'%s' is a checkpoint, not a proof", argv[optind]);
-			cli_hint("make one with 'srcproof log prove DIR ENTRY "
-			         "-o PROOF'");
-			rc = CLI_EXIT_ERROR;
-			goto out;
-		}
+	if (load_any(ctx, argv[optind], &proof, &first_cp) < 0) {
+		rc = cli_fail(ctx);
+		goto out;
 	}
+	/* A bare checkpoint first: only with others to compare it to. */
+	if (proof == NULL && nextra == 0) {
+		cli_error("'%s' is a checkpoint, not a proof", argv[optind]);
+		cli_hint("make one with 'srcproof log prove DIR ENTRY -o "
+		         "PROOF', or give more checkpoints to compare");
+		rc = CLI_EXIT_ERROR;
+		goto out;
+	}
+	if (proof == NULL && entry_file != NULL) {
+		rc = cli_usage_error("log verify",
+		    "--entry needs a PROOF first, not the checkpoint '%s'",
+		    argv[optind]);
+		goto out;
+	}
+	cp0 = proof != NULL ? sp_tlog_proof_checkpoint(proof) : first_cp;
 	/* A PEM log key is named after the origin (the log's key name). */
 	if (!vt.policy_log &&
 	    sp_tlog_verifier_load(ctx, &lk, logkey, SP_TLOG_SIG_ED25519,
-	        origin != NULL ? origin
-	                       : sp_tlog_checkpoint_origin(
-	                             sp_tlog_proof_checkpoint(proof))) < 0) {
+	        origin != NULL ? origin : sp_tlog_checkpoint_origin(cp0)) < 0) {
 		rc = cli_fail(ctx);
 		goto out;
 	}
@@ -1337,16 +1424,29 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			    (unsigned long long)sp_policy_version(last));
 	}
 	if (error == 0) {
-		error = verify_one(ctx, &vt, proof, NULL,
+		error = verify_one(ctx, &vt, proof, first_cp,
 		    entry_file != NULL ? entry.ptr : NULL, entry.size, &res,
 		    &used);
 		if (error < 0 && error != SP_EVERIFY) {
 			rc = cli_fail(ctx);
 			goto out;
 		}
-		if (error < 0)
+		if (error < 0 && proof == NULL) {
+			char msg[SP_ERRMSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", sp_ctx_errmsg(ctx));
+			snprintf(reason, sizeof(reason), "'%s': %s",
+			    argv[optind], msg);
+		} else if (error < 0)
 			snprintf(
 			    reason, sizeof(reason), "%s", sp_ctx_errmsg(ctx));
+		if (error == 0 && proof == NULL) {
+			/* Only the signature was checked. */
+			res.size = sp_tlog_checkpoint_size(cp0);
+			memcpy(res.root, sp_tlog_checkpoint_root(cp0),
+			    SP_TLOG_HASH_LEN);
+			res.log_signature_ok = true;
+		}
 	}
 	/* Other proofs and checkpoints: each must verify, none may
 	 * contradict another. */
@@ -1375,9 +1475,13 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			snprintf(reason, sizeof(reason), "'%s': %s", path, msg);
 		}
 	}
+	if ((sizes = calloc(nextra + 1, sizeof(*sizes))) == NULL) {
+		rc = oom();
+		goto out;
+	}
 	for (i = 0; i <= nextra && error == 0; i++) {
 		const sp_tlog_checkpoint *a =
-		    i == 0 ? sp_tlog_proof_checkpoint(proof)
+		    i == 0 ? cp0
 		    : extra[i - 1] != NULL
 		        ? sp_tlog_proof_checkpoint(extra[i - 1])
 		        : cps[i - 1];
@@ -1396,6 +1500,28 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			}
 		}
 	}
+	/* The distinct sizes, ascending: between two of them nothing here
+	 * proves consistency. */
+	for (i = 0; i <= nextra; i++) {
+		const sp_tlog_checkpoint *a =
+		    i == 0 ? cp0
+		    : extra[i - 1] != NULL
+		        ? sp_tlog_proof_checkpoint(extra[i - 1])
+		        : cps[i - 1];
+		uint64_t sz;
+
+		if (a == NULL)
+			continue; /* not loaded: an earlier one failed */
+		sz = sp_tlog_checkpoint_size(a);
+		for (j = 0; j < nsizes && sizes[j] < sz; j++)
+			;
+		if (j == nsizes || sizes[j] != sz) {
+			memmove(sizes + j + 1, sizes + j,
+			    (nsizes - j) * sizeof(*sizes));
+			sizes[j] = sz;
+			nsizes++;
+		}
+	}
 	if (error < 0 && error != SP_EVERIFY) {
 		rc = cli_fail(ctx);
 		goto out;
@@ -1405,7 +1531,7 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		    sizeof(reason) - strlen(reason), "%s", notes);
 	if (vt.policy_wit)
 		quorum = sp_policy_threshold(last, "witness");
-	pe = sp_tlog_proof_entry(proof, &pelen);
+	pe = proof != NULL ? sp_tlog_proof_entry(proof, &pelen) : NULL;
 	if (common.json) {
 		if ((wit = json_array()) == NULL ||
 		    (notes_j = json_array()) == NULL) {
@@ -1430,8 +1556,8 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		    "verified", error == 0, "equivocation", equivocation,
 		    "index", (json_int_t)res.index, "size",
 		    (json_int_t)res.size, "origin",
-		    sp_tlog_checkpoint_origin(sp_tlog_proof_checkpoint(proof)),
-		    "root", b64_json(res.root, 32), "log_signature",
+		    sp_tlog_checkpoint_origin(cp0), "root",
+		    b64_json(res.root, 32), "log_signature",
 		    res.log_signature_ok, "inclusion", res.inclusion_ok,
 		    "cosigned", (json_int_t)res.cosigned, "quorum",
 		    (json_int_t)quorum, "witnesses", wit, "proof_hashes",
@@ -1459,6 +1585,11 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			if (error < 0)
 				json_object_set_new(
 				    doc, "reason", json_string(reason));
+			if (sizes_json(doc, proof == NULL, sizes, nsizes,
+			        nextra) < 0) {
+				rc = oom();
+				goto out;
+			}
 		}
 		rc = cli_json_print(doc, "log-verify");
 		doc = NULL;
@@ -1477,6 +1608,11 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
+	if (!common.quiet && proof == NULL) {
+		print_checkpoints(nextra + 1, cp0, sizes, nsizes,
+		    nws > 0 || quorum_given || vt.policy_wit);
+		goto out;
+	}
 	if (!common.quiet) {
 		size_t trusted =
 		    vt.policy_wit ? role_keys(last, "witness") : nws;
@@ -1488,8 +1624,7 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			               "--witness)"
 			             : "--witness");
 		printf("verified: entry %" PRIu64 " of log '", res.index);
-		cli_print_untrusted(stdout,
-		    sp_tlog_checkpoint_origin(sp_tlog_proof_checkpoint(proof)));
+		cli_print_untrusted(stdout, sp_tlog_checkpoint_origin(cp0));
 		printf("' (size %" PRIu64 ", root ", res.size);
 		print_root(stdout, res.root);
 		printf(")\n");
@@ -1526,9 +1661,7 @@ log_verify(int argc, char **argv, sp_ctx *ctx)
 			    "note: --witness and --quorum ignored: the policy "
 			    "names the witnesses\n");
 		if (nextra > 0)
-			printf("%zu more checkpoint%s of the log agree (no "
-			       "equivocation)\n",
-			    nextra, nextra == 1 ? "" : "s");
+			print_agreement(nextra, sizes, nsizes);
 	}
 out:
 	json_decref(wit);
@@ -1545,6 +1678,8 @@ out:
 		sp_policy_free(chain[i]);
 	free(cps);
 	free(extra);
+	free(sizes);
+	sp_tlog_checkpoint_free(first_cp);
 	sp_tlog_verifier_free(lk);
 	sp_tlog_proof_free(proof);
 	sp_buf_dispose(&entry);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_secret.h"
 
 #include "banned.h"
 
@@ -86,6 +87,7 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!same_verb(commands[i].name, argv[1]))
 			continue;
+		cli_secret_warn_argv(argc, argv);
 		if (sp_ctx_new(&ctx) < 0) {
 			cli_error("out of memory");
 			return CLI_EXIT_ERROR;

@@ -143,6 +143,9 @@ sp_escrow__load_pkey(sp_ctx *ctx, EVP_PKEY **out, const char *path,
 	int error = 0;
 
 	*out = NULL;
+	/* A key in a token: the same PKCS#11 loader as signing keys. */
+	if (strncmp(path, "pkcs11:", 7) == 0)
+		return sp_sign__pkcs11_evp(ctx, out, path, cb, payload);
 	memset(&ud, 0, sizeof(ud));
 	ud.ctx = ctx;
 	ud.cb = cb;

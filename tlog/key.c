@@ -36,6 +36,16 @@ tlog_key_load(sp_ctx *ctx, tlog_key **out, const char *spec,
 	int error;
 
 	*out = NULL;
+	/* Not the URI in the message: it may hold a pin-value. */
+	if (strncmp(spec, "pkcs11:", 7) == 0) {
+		sp_err_set(ctx, SP_EUNSUPPORTED,
+		    "a PKCS#11 key cannot sign for the log: log and witness "
+		    "keys are Ed25519, and libp11 0.4.12 (the OpenSSL pkcs11 "
+		    "engine) cannot load Ed25519 keys from a token");
+		sp_err_hint(ctx, "use an Ed25519 key file (srcproof key "
+		                 "generate -o KEY), protected by a passphrase");
+		return SP_EUNSUPPORTED;
+	}
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 	if ((error = sp_key_load_private(ctx, &k->key, spec, cb, payload)) < 0)

@@ -178,6 +178,18 @@ int sp_key_verify(sp_ctx *ctx, const sp_key *key, const void *msg, size_t len,
 /** Free a key (private material is wiped by OpenSSL); NULL is a no-op. */
 void sp_key_free(sp_key *key);
 
+struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
+
+/**
+ * For srcproof's other modules (escrow decryption): the private key of a
+ * PKCS#11 URI as an OpenSSL EVP_PKEY, loaded as sp_key_load_private does.
+ * The key holds the PKCS#11 engine until EVP_PKEY_free.
+ * @param out receives the key, owned by the caller
+ * @return 0, SP_EVERIFY for a refused PIN, other codes as sp_key_load_private
+ */
+int sp_sign__pkcs11_evp(sp_ctx *ctx, struct evp_pkey_st **out, const char *uri,
+    sp_passphrase_cb cb, void *payload) SP_WUR;
+
 /* ---- DSSE envelopes -------------------------------------------------------
  */
 
