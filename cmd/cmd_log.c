@@ -1152,8 +1152,7 @@ print_sizes(const uint64_t *sizes, size_t n)
 static void
 print_agreement(size_t nextra, const uint64_t *sizes, size_t nsizes)
 {
-	printf("%zu more checkpoint%s of the log: no equivocation (no two of "
-	       "the same size with different roots)\n",
+	printf("%zu more checkpoint%s of the log agree (no equivocation)\n",
 	    nextra, nextra == 1 ? "" : "s");
 	if (nsizes > 1) {
 		printf("consistency: NOT CHECKED between sizes ");

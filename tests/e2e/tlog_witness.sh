@@ -92,6 +92,26 @@ expect_grep 'fork: the old checkpoint.s tree of size 6 is not a prefix of this l
 # Rollback: w1 will not cosign size 5 again.
 expect_rc 1 cosign w1 cp5 x
 expect_grep 'rollback' "$T/err"
+# Every refusal leaves the witness's state file as it was, and writes no
+# output.
+cp w1.state w1.state.before
+rm -f x
+# A larger bare checkpoint of the same fork, without a consistency proof.
+expect_rc 0 sp log checkpoint B -o cpB9
+expect_rc 1 cosign w2 cpB9 x
+expect_grep "refusing to cosign: no consistency proof from size 5, the last checkpoint of 'example.com/log' this witness" "$T/err"
+jq -e '.logs["example.com/log"].size == 5' w2.state >/dev/null || fail "w2 state moved"
+# A checkpoint of the same origin signed by another log's key.
+openssl genpkey -algorithm ed25519 -out other.key 2>/dev/null
+expect_rc 0 sp log init O --key other.key --origin example.com/log
+expect_rc 0 sp log append O --entries e5
+expect_rc 0 sp log append O --entries a6
+expect_rc 0 sp log append O --entries a9
+expect_rc 1 cosign w1 O/checkpoint x
+expect_grep "checkpoint is not signed by log key 'example.com/log\+[0-9a-f]{8}'" "$T/err"
+expect_no_grep 'cosigned' "$T/out"
+cmp -s w1.state w1.state.before || fail "a refused cosign changed the witness state"
+[ -e x ] && fail "a refused cosign wrote its output"
 # w1 kept following A.
 expect_rc 0 sp log append A --entries a9
 expect_rc 0 sp log consistency A cpA6 -o reqA9
@@ -125,4 +145,41 @@ openssl genpkey -algorithm ed25519 -out fake.key 2>/dev/null
 expect_rc 0 sp log init Z --key fake.key --origin example.com/log
 expect_rc 1 sp log verify pA6 Z/checkpoint --log-key A/log.vkey
 expect_grep "Z/checkpoint': checkpoint is not signed by log key" "$T/err"
+# The same with bare checkpoints only (no proof): the first argument may
+# be a checkpoint when more follow.
+expect_rc 1 sp log verify cpA6 cpB6 --log-key A/log.vkey
+expect_grep 'equivocation: log .example.com/log. signed two different trees of size 6 \(roots ' "$T/err"
+grep -qF "$(sed -n 3p cpA6)" "$T/err" || fail "equivocation does not name A's root"
+grep -qF "$(sed -n 3p cpB6)" "$T/err" || fail "equivocation does not name B's root"
+[ "$(sed -n 3p cpA6)" != "$(sed -n 3p cpB6)" ] || fail "the forks have one root"
+expect_rc 1 sp log verify cpB6 cpA6 pA6 --log-key A/log.vkey --json
+jq -e '.equivocation and (.verified | not) and .mode == "checkpoints" and
+	.index == null and (.reason | test("equivocation.*size 6"))' "$T/out" >/dev/null ||
+	fail "verify --json of two bare checkpoints"
+# Agreeing checkpoints of one size: verified, consistent by equality.
+expect_rc 0 sp log verify cpA6 cpA6 --log-key A/log.vkey
+expect_grep "^verified: 2 checkpoints of log 'example.com/log' signed by its key \(sizes 6\)$" "$T/out"
+expect_grep '^1 more checkpoint of the log agree \(no equivocation\)$' "$T/out"
+expect_no_grep 'consistency' "$T/out"
+# Different sizes: no equivocation, but consistency is NOT CHECKED (no
+# consistency proof), and said so, not passed.
+expect_rc 0 sp log checkpoint A -o cpA9
+expect_rc 0 sp log verify cp5 cpA6 cpA9 --log-key A/log.vkey
+expect_grep '^verified: 3 checkpoints .* \(sizes 5, 6 and 9\)$' "$T/out"
+expect_grep '^consistency: NOT CHECKED between sizes 5, 6 and 9 \(no consistency proof' "$T/out"
+expect_grep '^witnesses: NOT CHECKED' "$T/out"
+expect_rc 0 sp log verify pA6 cp5 --log-key A/log.vkey --json
+jq -e '.verified and .mode == "proof" and .consistency == "not checked" and
+	.sizes == [5, 6]' "$T/out" >/dev/null || fail "verify --json: consistency not checked"
+expect_rc 0 sp log verify pA6 cpA6 --log-key A/log.vkey --json
+jq -e '.consistency == "same size" and .sizes == [6]' "$T/out" >/dev/null ||
+	fail "verify --json: same size"
+# Each checkpoint's signature is checked, the first one's too.
+expect_rc 1 sp log verify Z/checkpoint cpA6 --log-key A/log.vkey
+expect_grep "Z/checkpoint': checkpoint is not signed by log key" "$T/err"
+expect_rc 1 sp log verify cpA6 Z/checkpoint --log-key A/log.vkey
+expect_grep "Z/checkpoint': checkpoint is not signed by log key" "$T/err"
+# One checkpoint alone is not a proof; --entry needs a proof.
+expect_rc 3 sp log verify cpA6 --log-key A/log.vkey
+expect_grep "'cpA6' is a checkpoint, not a proof" "$T/err"
 echo "tlog_witness: ok"
