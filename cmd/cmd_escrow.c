@@ -434,7 +434,9 @@ static const char verify_usage[] =
     "  --log-origin O        expected log origin (default: key name)\n"
     "  --witness W           witness key (repeatable), when the policy\n"
     "                        names no key of role witness\n"
-    "  --quorum N            witness cosignatures needed (default 0)\n"
+    "  --quorum N            witness cosignatures needed (default: "
+    "all\n"
+    "                        the --witness keys)\n"
     "  --strict              NOT CHECKED signature or log counts as "
     "FAIL\n" READ_HELP "  --json                one JSON document on stdout\n"
     "  -q, --quiet           print only the result line\n"
@@ -509,6 +511,12 @@ escrow_verify(int argc, char **argv, sp_ctx *ctx)
 			if (parse_u64(
 			        cmd, "--quorum", optarg, 100, false, &v) != 0) {
 				rc = CLI_EXIT_USAGE;
+				goto out;
+			}
+			if (v == 0) {
+				rc = cli_usage_error(cmd,
+				    "--quorum needs at least 1 (default: all "
+				    "the --witness keys)");
 				goto out;
 			}
 			o.quorum = (unsigned)v;
