@@ -513,12 +513,6 @@ escrow_verify(int argc, char **argv, sp_ctx *ctx)
 				rc = CLI_EXIT_USAGE;
 				goto out;
 			}
-			if (v == 0) {
-				rc = cli_usage_error(cmd,
-				    "--quorum needs at least 1 (default: all "
-				    "the --witness keys)");
-				goto out;
-			}
 			o.quorum = (unsigned)v;
 			break;
 		case OPT_STRICT:

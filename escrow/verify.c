@@ -316,7 +316,9 @@ verify_proof(sp_ctx *ctx, const struct log_trust *lt, const sp_tlog_proof *pr,
 	} else if (!o->no_witnesses) {
 		trust.witnesses = (const sp_tlog_verifier *const *)lt->wit;
 		trust.nwitnesses = o->nwitnesses;
-		trust.quorum = o->quorum;
+		/* 0: all of them, as 'log verify' and 'verify' do. */
+		trust.quorum =
+		    o->quorum > 0 ? o->quorum : (unsigned)o->nwitnesses;
 	}
 	error = sp_tlog_proof_verify(ctx, pr, &trust, NULL, 0, vr);
 	if (error == 0)

@@ -269,7 +269,8 @@ typedef struct sp_escrow_verify_options {
 	const char *log_origin; /**< expected origin; NULL: the key's name */
 	/** Witness keys and the cosignatures needed from them. Used only
 	 * when @p policy names no key of role "witness": then the policy's
-	 * witness keys and threshold are used. */
+	 * witness keys and threshold are used. @p quorum 0 means all of
+	 * @p witnesses (each must cosign). */
 	const char *const *witnesses;
 	size_t nwitnesses;
 	unsigned quorum;

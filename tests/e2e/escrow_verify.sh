@@ -153,6 +153,45 @@ expect_rc 1 sp escrow verify --log-key "$T/log/log.vkey" "$T/evil7.tar"
 status log-proof FAIL
 expect_grep 'the proven entry is not this signed manifest' "$T/out"
 
+# ---- witness quorum: by default every --witness key must have cosigned ---------
+openssl genpkey -algorithm ed25519 -out "$T/w1.key" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$T/w2.key" 2>/dev/null
+for w in w1 w2; do
+	sp log vkey --key "$T/$w.key" --name "$w.example" --cosignature >"$T/$w.vkey" ||
+		fail "vkey $w"
+done
+# bl.tzst's proof carries no cosignature: with a witness and no --quorum,
+# the log check fails (it passed with 0 cosignatures before).
+expect_rc 1 sp escrow verify --log-key "$T/log/log.vkey" --witness "$T/w1.vkey" "$T/bl.tzst"
+status log-proof FAIL
+expect_grep 'witness quorum not met: 0 of the 1 required' "$T/out"
+expect_rc 1 sp escrow verify --log-key "$T/log/log.vkey" --witness "$T/w1.vkey" \
+	--quorum 1 "$T/bl.tzst"
+status log-proof FAIL
+expect_rc 2 sp escrow verify --log-key "$T/log/log.vkey" --witness "$T/w1.vkey" \
+	--quorum 0 "$T/bl.tzst"
+expect_grep 'quorum needs a number from 1 to 100' "$T/err"
+# w1 cosigns the log's checkpoint; the new proof carries it.
+sp log checkpoint "$T/log" -o "$T/cp" -q || fail "checkpoint"
+sp log cosign "$T/cp" --key "$T/w1.key" --name w1.example --state "$T/w1.state" \
+	--log-key "$T/log/log.vkey" -o "$T/cp.w1" -q || fail "cosign"
+sp log checkpoint "$T/log" --add "$T/cp.w1" --witness "$T/w1.vkey" -q || fail "add cosignature"
+sp log prove "$T/log" "$T/m2.sig" -o "$T/m2w.proof" -q || fail "prove"
+expect_rc 0 sp escrow pack -q --manifest m --sig "$T/m2.sig" --source src \
+	--policy pol.json --proof "$T/m2w.proof" -o "$T/bw.tzst"
+expect_rc 0 sp escrow verify --log-key "$T/log/log.vkey" --witness "$T/w1.vkey" "$T/bw.tzst"
+status log-proof PASS
+expect_grep 'm2w.proof: entry 0 included in a tree of 2.*1 witness cosignature' "$T/out"
+# Two witnesses, one cosigned: the default quorum (2) fails, --quorum 1 passes.
+expect_rc 1 sp escrow verify --log-key "$T/log/log.vkey" --witness "$T/w1.vkey" \
+	--witness "$T/w2.vkey" "$T/bw.tzst"
+status log-proof FAIL
+expect_grep 'witness quorum not met: 1 of the 2 required' "$T/out"
+expect_rc 0 sp escrow verify --log-key "$T/log/log.vkey" --witness "$T/w1.vkey" \
+	--witness "$T/w2.vkey" --quorum 1 "$T/bw.tzst"
+status log-proof PASS
+# 'srcproof verify' takes the same default (verify/verify.c).
+
 # ---- usage --------------------------------------------------------------------
 expect_rc 2 sp escrow verify
 expect_grep "missing BUNDLE" "$T/err"
