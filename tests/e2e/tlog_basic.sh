@@ -90,6 +90,17 @@ expect_rc 0 sp log prove L m3.sig -o p2 --json
 jq -e '.index == 2 and .size == 303' "$T/out" >/dev/null || fail "prove by envelope"
 expect_rc 0 sp log prove L 302 -o p302
 
+# The proof's entry, checked independently of srcproof: the statement
+# digest is SHA-256 of the envelope's decoded payload, the subject the
+# manifest file's SHA-256 (docs/spec/log.md section 4).
+sed -n 2p p1 | grep -q '^extra ' || fail "the proof has no extra line"
+sed -n 2p p1 | cut -d' ' -f2 | base64 -d >entry1 || fail "extra is not base64"
+stmt=$(jq -r .payload m2.sig | base64 -d | sha256sum | cut -d' ' -f1)
+subj=$(sha256sum m2 | cut -d' ' -f1)
+printf 'srcproof.dev/log-entry/v1\nstatement sha256:%s\nsubject sha256:%s\nproduct avscan\nrelease 1.2\nkind release\n' \
+	"$stmt" "$subj" >entry1.want
+cmp -s entry1 entry1.want || fail "entry 1 is not m2.sig's: $(diff entry1.want entry1)"
+
 # The log key as a vkey, a vkey file and a PEM public key.
 expect_rc 0 sp log verify p1 --log-key "$vkey"
 expect_grep "^verified: entry 1 of log 'example.com/avscan' \(size 303" "$T/out"
