@@ -264,6 +264,19 @@ tlog_reader_node(
 	    &r->h, out, hashes + first % TILE_W, count, r->scratch);
 }
 
+/* "'tile/entries/N[.p/W]'" into @p out, for messages. */
+static void
+bundle_name(char *out, size_t size, uint64_t index, unsigned width)
+{
+	sp_buf rel = SP_BUF_INIT;
+
+	if (sp_tlog_tile_path(&rel, -1, index, width) < 0)
+		snprintf(out, size, "%" PRIu64, index);
+	else
+		snprintf(out, size, "'%s'", rel.ptr);
+	sp_buf_dispose(&rel);
+}
+
 /* Parse an entry bundle holding exactly @p count entries. */
 static int
 bundle_split(sp_ctx *ctx, const sp_buf *data, unsigned count, bool more,
@@ -277,14 +290,16 @@ bundle_split(sp_ctx *ctx, const sp_buf *data, unsigned count, bool more,
 
 		if (end - p < 2)
 			return sp_err_set(ctx, SP_EPARSE,
-			    "entry bundle %s is truncated: %u of %u entries",
+			    "entry bundle %s is truncated or damaged: %u of "
+			    "%u entries",
 			    what, i, count);
 		len = (size_t)p[0] << 8 | p[1];
 		p += 2;
 		if ((size_t)(end - p) < len)
 			return sp_err_set(ctx, SP_EPARSE,
-			    "entry bundle %s is truncated in entry %u", what,
-			    i);
+			    "entry bundle %s is truncated or damaged: entry "
+			    "%u runs past its end",
+			    what, i);
 		ptrs[i] = p;
 		lens[i] = len;
 		p += len;
@@ -728,11 +743,14 @@ load_edge(struct appender *a, const sp_tlog_checkpoint *cp)
 	}
 	w = (unsigned)(a->start % TILE_W);
 	if (w > 0) {
+		char what[64];
+
+		bundle_name(what, sizeof(what), a->start / TILE_W, w);
 		sp_buf_clear(&data);
 		if ((error = read_sized(&r, &data, -1, a->start / TILE_W, w,
 		         true, NULL)) < 0 ||
-		    (error = bundle_split(a->ctx, &data, w, false, ptrs, lens,
-		         "at the end of the log")) < 0)
+		    (error = bundle_split(
+		         a->ctx, &data, w, false, ptrs, lens, what)) < 0)
 			goto out;
 		for (i = 0; i < w; i++) {
 			if ((error = tlog_hash_leaf(
@@ -1181,15 +1199,15 @@ static int
 read_bundle(sp_tlog *log, uint64_t t, sp_buf *data, const uint8_t **ptrs,
     size_t *lens, unsigned *width, bool strict)
 {
-	char what[48];
+	char what[64];
 	bool fellback = false;
 	int error;
 
 	*width = tlog_tile_width(log->cp->size, 0, t);
-	snprintf(what, sizeof(what), "%" PRIu64, t);
 	if ((error = read_sized(
 	         &log->r, data, -1, t, *width, strict, &fellback)) < 0)
 		return error;
+	bundle_name(what, sizeof(what), t, fellback ? TILE_W : *width);
 	/* A full bundle read in place of a partial one: take its prefix. */
 	return bundle_split(
 	    log->r.ctx, data, *width, fellback, ptrs, lens, what);
@@ -1435,9 +1453,9 @@ sp_tlog_check(sp_ctx *ctx, sp_tlog *log, sp_tlog_check_result *result)
 			hashes = (const uint8_t(*)[HASH_LEN])copy;
 			result->tiles++;
 			if (L == 0) {
-				char what[48];
+				char what[64];
 
-				snprintf(what, sizeof(what), "%" PRIu64, t);
+				bundle_name(what, sizeof(what), t, w);
 				sp_buf_clear(&data);
 				if ((error = read_sized(&r, &data, -1, t, w,
 				         true, NULL)) < 0 ||

@@ -69,6 +69,22 @@ expect_rc 3 sp log verify p1.b64 --log-key L/log.vkey
 expect_grep 'hash line 1 is not the canonical base64' "$T/err"
 head -c 200 p1 >p1.trunc
 expect_rc 3 sp log verify p1.trunc --log-key L/log.vkey
+# Over the limits of docs/spec/log.md section 2 (tlog/proof.c): more than
+# 128 hashes is refused by the parser (exit 3); 128 is parsed, and is more
+# than a tree of 303 needs (exit 1); over 1 MiB is not even read.
+awk 'NR == 4 {for (i = 0; i < 128; i++) print} {print}' p1 >p1.129
+[ "$(awk 'NR > 3 && /^$/ {exit} NR > 3 {n++} END {print n}' p1.129)" = 137 ] ||
+	fail "p1.129 does not have 137 hashes"
+expect_rc 3 sp log verify p1.129 --log-key L/log.vkey
+expect_grep "'p1.129': proof has more than 128 hashes" "$T/err"
+awk 'NR == 4 {for (i = 0; i < 119; i++) print} {print}' p1 >p1.128
+expect_rc 1 sp log verify p1.128 --log-key L/log.vkey
+expect_grep 'inclusion proof has 128 hashes, more than a tree of size 303 needs' "$T/err"
+{ cat p1; head -c 1048576 /dev/zero | tr '\0' A; } >p1.big
+expect_rc 3 sp log verify p1.big --log-key L/log.vkey
+expect_grep "'p1.big' is larger than the limit of 1048576 bytes" "$T/err"
+expect_rc 3 sp log verify p1 p1.big --log-key L/log.vkey
+expect_grep "'p1.big' is larger than the limit of 1048576 bytes" "$T/err"
 
 # ---- prove and consistency errors ----------------------------------------------------
 expect_rc 2 sp log prove L 303 -o x
@@ -90,6 +106,36 @@ expect_grep "'tile/0/001.p/47' is truncated or damaged: 100 bytes, expected 1504
 expect_rc 3 sp log check D
 expect_rc 3 sp log append D m4.sig
 [ "$(sed -n 2p D/checkpoint)" = 303 ] || fail "append on a damaged log changed it"
+# A FULL level-0 tile cut short: what reads it fails, exit 3, naming it.
+rm -rf D && cp -r L D
+truncate -s 4000 D/tile/0/000
+expect_rc 3 sp log prove D 5 -o x
+expect_grep "'tile/0/000' is truncated or damaged: 4000 bytes, expected 8192" "$T/err"
+[ -e x ] && fail "prove wrote a proof from a damaged log"
+expect_rc 3 sp log check D
+expect_grep "'tile/0/000' is truncated or damaged: 4000 bytes, expected 8192" "$T/err"
+# Entry bundles cut short, full and partial: exit 3, the file named.
+rm -rf D && cp -r L D
+truncate -s 100 D/tile/entries/000
+expect_rc 3 sp log prove D 5 -o x
+expect_grep "entry bundle 'tile/entries/000' is truncated or damaged: entry 0 runs past its end" "$T/err"
+expect_rc 3 sp log check D
+expect_grep "entry bundle 'tile/entries/000' is truncated or damaged" "$T/err"
+rm -rf D && cp -r L D
+truncate -s 1000 D/tile/entries/001.p/47
+expect_rc 3 sp log prove D 300 -o x
+expect_grep "entry bundle 'tile/entries/001.p/47' is truncated or damaged: entry 4 runs past its end" "$T/err"
+expect_rc 3 sp log check D
+expect_grep "entry bundle 'tile/entries/001.p/47' is truncated or damaged" "$T/err"
+: >D/tile/entries/001.p/47
+expect_rc 3 sp log check D
+expect_grep "entry bundle 'tile/entries/001.p/47' is truncated or damaged: 0 of 47 entries" "$T/err"
+# The appender reads that partial bundle at the edge: it refuses too.
+expect_rc 3 sp log append D m4.sig
+expect_grep "entry bundle 'tile/entries/001.p/47' is truncated or damaged" "$T/err"
+[ "$(sed -n 2p D/checkpoint)" = 303 ] || fail "append on a damaged bundle changed the log"
+[ -e x ] && fail "prove wrote a proof from a damaged log"
+
 cp -r L E
 rm E/tile/entries/000
 expect_rc 3 sp log check E
