@@ -364,6 +364,59 @@ out:
 	return error;
 }
 
+/* Append the @p sep-separated attributes of [p, end) but pin-value. */
+static size_t
+copy_attrs(char *out, size_t o, const char *p, const char *end, char sep)
+{
+	bool first = true;
+
+	while (p < end) {
+		const char *q = memchr(p, sep, (size_t)(end - p));
+
+		if (q == NULL)
+			q = end;
+		if ((size_t)(q - p) < 10 || strncmp(p, "pin-value=", 10) != 0) {
+			if (!first)
+				out[o++] = sep;
+			memcpy(out + o, p, (size_t)(q - p));
+			o += (size_t)(q - p);
+			first = false;
+		}
+		p = q + 1;
+	}
+	return o;
+}
+
+char *
+tlog_uri_without_pin(const char *uri)
+{
+	size_t len = strlen(uri), o, qstart;
+	const char *body = uri, *end = uri + len, *query;
+	char *out = malloc(len + 1);
+
+	if (out == NULL)
+		return NULL;
+	o = 0;
+	if (strncmp(uri, "pkcs11:", 7) == 0) {
+		memcpy(out, uri, 7);
+		o = 7;
+		body = uri + 7;
+	}
+	/* RFC 7512: path attributes separated by ';', then '?' and query
+	 * attributes separated by '&' (pin-value is one of those). */
+	query = memchr(body, '?', (size_t)(end - body));
+	o = copy_attrs(out, o, body, query != NULL ? query : end, ';');
+	if (query != NULL) {
+		out[o] = '?';
+		qstart = o + 1;
+		o = copy_attrs(out, qstart, query + 1, end, '&');
+		if (o == qstart)
+			o--; /* nothing left in the query: no '?' */
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static int
 write_rel(sp_ctx *ctx, const char *dir, const char *rel, const void *data,
     size_t len, mode_t mode)
@@ -406,8 +459,10 @@ sp_tlog_init(sp_ctx *ctx, const char *dir, const char *origin,
 		    origin);
 	if ((error = tlog_key_load(ctx, &key, keyspec, cb, payload)) < 0)
 		goto out;
+	/* Where the key is, never a PIN: a pin-value is not recorded (the
+	 * PIN is asked for at each append). */
 	if (strncmp(keyspec, "pkcs11:", 7) == 0)
-		abskey = strdup(keyspec);
+		abskey = tlog_uri_without_pin(keyspec);
 	else
 		abskey = realpath(keyspec, NULL);
 	if (abskey == NULL) {
@@ -470,8 +525,9 @@ sp_tlog_init(sp_ctx *ctx, const char *dir, const char *origin,
 	         ctx, &note, body.ptr, body.size, origin, key)) < 0)
 		goto out;
 	/* The checkpoint last: it makes the directory a log. */
+	/* 0600: it names where the private key is (docs/spec/log.md 3.4). */
 	if ((error = write_rel(
-	         ctx, dir, TLOG_CONFIG, cfgtext, strlen(cfgtext), 0644)) < 0 ||
+	         ctx, dir, TLOG_CONFIG, cfgtext, strlen(cfgtext), 0600)) < 0 ||
 	    (error = write_rel(
 	         ctx, dir, TLOG_VKEY, vkey.ptr, vkey.size, 0644)) < 0 ||
 	    (error = write_rel(

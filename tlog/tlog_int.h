@@ -173,6 +173,13 @@ int tlog_cosig_check(sp_ctx *ctx, const sp_tlog_checkpoint *cp,
 #define TLOG_LOCK ".srcproof-log.lock"
 #define TLOG_INDEX ".srcproof-log.index"
 
+/**
+ * @p uri (a PKCS#11 URI) without its pin-value attributes, for the log's
+ * config: the PIN is never written to disk. Returns a new string (free())
+ * or NULL when out of memory.
+ */
+char *tlog_uri_without_pin(const char *uri);
+
 /** fsync a directory (after a rename or a new file in it). */
 int tlog_fsync_dir(sp_ctx *ctx, const char *path);
 

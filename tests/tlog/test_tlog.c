@@ -1341,6 +1341,35 @@ test_tlog_log__damage_is_detected(void **state)
 	sp_buf_dispose(&out);
 }
 
+/* The log's config records where the key is, never a PIN. */
+static void
+test_tlog_log__config_keeps_no_pin(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"pkcs11:token=t;object=k?pin-value=1234",
+	        "pkcs11:token=t;object=k"},
+	    {"pkcs11:token=t?pin-value=1234&module-path=/m.so",
+	        "pkcs11:token=t?module-path=/m.so"},
+	    {"pkcs11:token=t?module-path=/m.so&pin-value=1&pin-value=2",
+	        "pkcs11:token=t?module-path=/m.so"},
+	    {"pkcs11:pin-value=9;token=t", "pkcs11:token=t"},
+	    {"pkcs11:token=t;object=k", "pkcs11:token=t;object=k"},
+	    {"pkcs11:token=t?pin-source=file:/p",
+	        "pkcs11:token=t?pin-source=file:/p"},
+	    {"pkcs11:token=pin-value=x", "pkcs11:token=pin-value=x"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = tlog_uri_without_pin(cases[i][0]);
+
+		assert_non_null(got);
+		assert_string_equal(got, cases[i][1]);
+		free(got);
+	}
+}
+
 int
 main(void)
 {
@@ -1360,6 +1389,7 @@ main(void)
 	    cmocka_unit_test(test_tlog_log__c2sp_layout_70000),
 	    cmocka_unit_test(test_tlog_log__damage_is_detected),
 	    cmocka_unit_test(test_tlog_log__duplicates),
+	    cmocka_unit_test(test_tlog_log__config_keeps_no_pin),
 	};
 
 	return cmocka_run_group_tests_name(
