@@ -537,6 +537,7 @@ static int
 build_path_usable(struct run *r, const char *bp)
 {
 	char *parent;
+	const char *dir;
 	struct stat st;
 	int error = 0;
 
@@ -552,13 +553,13 @@ build_path_usable(struct run *r, const char *bp)
 		    strerror(errno));
 	if ((parent = strdup(bp)) == NULL)
 		return oom(r->ctx);
-	dirname(parent);
-	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode))
+	dir = dirname(parent);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		error = sp_err_set(r->ctx, SP_EINVALID,
 		    "the parent of the recorded build path '%s' is not a "
 		    "directory",
 		    bp);
-	else if (access(parent, W_OK | X_OK) < 0)
+	else if (access(dir, W_OK | X_OK) < 0)
 		error = sp_err_set(r->ctx, SP_EINVALID,
 		    "the parent of the recorded build path '%s' is not "
 		    "writable",
