@@ -276,6 +276,77 @@ sp_key_public_pem(sp_ctx *ctx, const sp_key *key, sp_buf *out)
 	return error;
 }
 
+/*
+ * The key id is recorded in both key files as RFC 7468 explanatory text, a
+ * line before "-----BEGIN" that PEM readers (OpenSSL's too) skip.
+ */
+#define KEYID_LABEL "srcproof-key-id:"
+
+static int
+put_keyid_line(sp_buf *b, const sp_key *key)
+{
+	return sp_buf_printf(b, "%s %s\n", KEYID_LABEL, key->id) < 0 ? SP_ENOMEM
+	                                                             : 0;
+}
+
+/*
+ * Refuse a key file whose recorded key id (any "srcproof-key-id:" line
+ * before the first "-----BEGIN") is not the id of the key it holds: a
+ * file edited or swapped by mistake or on purpose. @p text is
+ * NUL-terminated.
+ */
+static int
+check_recorded_id(sp_ctx *ctx, const sp_key *key, const char *text, size_t len,
+    const char *path)
+{
+	const char *begin = strstr(text, "-----BEGIN");
+	const char *p = text;
+	const char *end =
+	    begin != NULL && begin < text + len ? begin : text + len;
+	size_t llen = strlen(KEYID_LABEL);
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl != NULL ? nl : end, *v;
+		size_t vlen;
+
+		if ((size_t)(eol - p) >= llen &&
+		    memcmp(p, KEYID_LABEL, llen) == 0) {
+			for (v = p + llen; v < eol && (*v == ' ' || *v == '\t');
+			     v++)
+				;
+			vlen = (size_t)(eol - v);
+			while (vlen > 0 &&
+			       (v[vlen - 1] == '\r' || v[vlen - 1] == ' ' ||
+			           v[vlen - 1] == '\t'))
+				vlen--;
+			if (vlen != SP_KEYID_HEX_LEN ||
+			    memcmp(v, key->id, SP_KEYID_HEX_LEN) != 0) {
+				/* Quoted only when it is plain hex: the
+				 * file is not trusted text. */
+				if (vlen == SP_KEYID_HEX_LEN &&
+				    strspn(v, "0123456789abcdef") >= vlen)
+					sp_err_set(ctx, SP_EVERIFY,
+					    "'%s' records key id '%.*s', but "
+					    "the key it holds has id '%s'",
+					    path, (int)vlen, v, key->id);
+				else
+					sp_err_set(ctx, SP_EVERIFY,
+					    "'%s' records a malformed key id; "
+					    "the key it holds has id '%s'",
+					    path, key->id);
+				sp_err_hint(ctx,
+				    "the file was edited or mixed up with "
+				    "another key's; get the key again from "
+				    "its owner");
+				return SP_EVERIFY;
+			}
+		}
+		p = eol + 1;
+	}
+	return 0;
+}
+
 int
 sp_key_save(sp_ctx *ctx, const sp_key *key, const char *path,
     const char *passphrase, size_t passphrase_len, unsigned flags)
@@ -303,6 +374,11 @@ sp_key_save(sp_ctx *ctx, const sp_key *key, const char *path,
 			sp_err_hint(ctx, "add --force to replace it");
 			goto out;
 		}
+	}
+	if ((error = put_keyid_line(&pem, key)) < 0 ||
+	    (error = put_keyid_line(&pub, key)) < 0) {
+		error = sp_err_set(ctx, SP_ENOMEM, "out of memory");
+		goto out;
 	}
 	if ((error = encode_private(
 	         ctx, key, passphrase, passphrase_len, &pem)) < 0 ||
@@ -402,7 +478,12 @@ sp_key_load_private(sp_ctx *ctx, sp_key **out, const char *spec,
 		}
 		goto out;
 	}
-	error = sp_sign__key_wrap(ctx, out, pkey, true, spec);
+	if ((error = sp_sign__key_wrap(ctx, out, pkey, true, spec)) == 0 &&
+	    (error = check_recorded_id(ctx, *out, pem.ptr, pem.size, spec)) <
+	        0) {
+		sp_key_free(*out);
+		*out = NULL;
+	}
 out:
 	BIO_free(bio);
 	sp_buf_dispose_secret(&pem);
@@ -450,6 +531,10 @@ sp_key_load_public(sp_ctx *ctx, sp_key **out, const char *path)
 			error = sp_err_set(ctx, error,
 			    "'%s' is not a PEM public key (SPKI)", path);
 		}
+	} else if ((error = check_recorded_id(
+	                ctx, *out, pem.ptr, pem.size, path)) < 0) {
+		sp_key_free(*out);
+		*out = NULL;
 	}
 out:
 	sp_buf_dispose(&pem);

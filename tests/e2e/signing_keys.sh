@@ -13,6 +13,12 @@ expect_grep '^-----BEGIN PUBLIC KEY-----' a.key.pub
 # The key id is the sha256 of the DER SPKI, as openssl computes it.
 want=$(openssl pkey -pubin -in a.key.pub -outform DER | sha256sum | cut -c1-64)
 [ "$id" = "$want" ] || fail "key id $id is not sha256(SPKI) $want"
+# It is recorded in both files, as RFC 7468 text before the PEM (which
+# OpenSSL skips).
+[ "$(head -1 a.key.pub)" = "srcproof-key-id: $id" ] || fail "a.key.pub: $(head -1 a.key.pub)"
+[ "$(head -1 a.key)" = "srcproof-key-id: $id" ] || fail "a.key: $(head -1 a.key)"
+openssl pkey -pubin -in a.key.pub -noout || fail "openssl cannot read a.key.pub"
+openssl pkey -in a.key -noout || fail "openssl cannot read a.key"
 
 # Never overwrite without --force; --force replaces.
 expect_rc 3 sp key generate -o a.key --no-passphrase
@@ -30,12 +36,14 @@ expect_rc 0 sp key generate -o a.key --no-passphrase --force
 # Encrypted with scrypt + AES-256-CBC (PBES2), from the environment.
 SRCPROOF_PASSPHRASE='correct horse' expect_rc 0 sp key generate -o e.key -a ecdsa-p256
 expect_grep '^-----BEGIN ENCRYPTED PRIVATE KEY-----' e.key
-openssl asn1parse -in e.key >asn1.txt
+[ "$(head -1 e.key)" = "srcproof-key-id: $(cat "$T/out")" ] || fail "e.key: $(head -1 e.key)"
+sed -n '/^-----BEGIN/,$p' e.key | openssl asn1parse >asn1.txt
 expect_grep ':PBES2' asn1.txt
 expect_grep ':scrypt' asn1.txt
 expect_grep ':aes-256-cbc' asn1.txt
 openssl pkey -in e.key -passin pass:'correct horse' -noout ||
 	fail "openssl cannot decrypt the key"
+openssl pkey -pubin -in e.key.pub -noout || fail "openssl cannot read e.key.pub"
 echo data >f
 SRCPROOF_PASSPHRASE='correct horse' expect_rc 0 sp sign f --key e.key -q
 SRCPROOF_PASSPHRASE='wrong' expect_rc 1 sp sign f --key e.key --force
@@ -74,6 +82,30 @@ expect_grep '^algorithm: ed25519' "$T/out"
 expect_rc 0 sp key show e.key.pub --json
 jq -e '.schema == "srcproof.key/v1" and .algorithm == "ecdsa-p256" and (.keyid | length) == 64' "$T/out" >/dev/null ||
 	fail "key show --json"
+# A recorded key id that is not the key's: refused, also where keys are used.
+id=$("$SRCPROOF" key show -q a.key.pub)
+sed "1s/.*/srcproof-key-id: $(printf '%064d' 0)/" a.key.pub >wrong.pub
+expect_rc 1 sp key show wrong.pub
+expect_grep "error: 'wrong.pub' records key id '0{64}', but the key it holds has id '$id'" "$T/err"
+expect_no_grep . "$T/out"
+expect_rc 1 sp verify-sig f --sig f.sig --pubkey wrong.pub
+expect_grep "records key id" "$T/err"
+printf 'srcproof-key-id: \033[31mred\n' | cat - a.key >wrong.key
+expect_rc 1 sp sign f --key wrong.key -o x.sig
+expect_grep "error: 'wrong.key' records a malformed key id; the key it holds has id '$id'" "$T/err"
+[ ! -e x.sig ] || fail "signed with a key whose recorded id is wrong"
+# Without the line (a key made by openssl), nothing is checked.
+openssl pkey -in a.key -out plain.key
+openssl pkey -in a.key -pubout -out plain.pub
+expect_rc 0 sp key show plain.pub -q
+expect_grep "^$id\$" "$T/out"
+# key generate --json.
+expect_rc 0 sp key generate -o j.key --no-passphrase -a rsa-3072 --json
+jq -e '.schema == "srcproof.key/v1" and .algorithm == "rsa-3072" and .private_key == "j.key" and
+	.public_key == "j.key.pub" and .encrypted == false and (.keyid | test("^[0-9a-f]{64}$"))' "$T/out" >/dev/null ||
+	fail "key generate --json: $(cat "$T/out")"
+[ "$(head -1 j.key.pub)" = "srcproof-key-id: $(jq -r .keyid "$T/out")" ] || fail "j.key.pub id"
+expect_no_grep . "$T/err"
 expect_rc 2 sp key show a.key
 expect_grep "'a.key' holds a private key, not a public key" "$T/err"
 expect_rc 2 sp sign f --key a.key.pub --force
