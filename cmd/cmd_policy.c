@@ -597,6 +597,12 @@ static const char verify_usage[] =
     "version, signed by the root threshold of the one before and by its\n"
     "own; the last must not have expired at TIME (default: now).\n"
     "\n"
+    "options:\n"
+    "  --at TIME            check expiry at TIME (YYYY-MM-DDTHH:MM:SSZ, "
+    "YYYY-MM-DD)\n"
+    "  --json, -q, -h       JSON output (also when not verified), quiet, "
+    "this help\n"
+    "\n"
     "exit status: 0 verified, 1 not verified, 2 usage, 3 unreadable input.\n";
 
 static int
@@ -638,6 +644,12 @@ policy_verify(int argc, char **argv, sp_ctx *ctx)
 			goto out;
 		}
 	if (sp_policy_verify_chain(ctx, chain, n, at, &cur) < 0) {
+		if (common.json)
+			(void)cli_json_print(
+			    json_pack("{s:b, s:I, s:s}", "verified", 0,
+			        "policies", (json_int_t)n, "reason",
+			        sp_ctx_errmsg(ctx)),
+			    "policy");
 		rc = cli_fail(ctx);
 		goto out;
 	}

@@ -106,6 +106,28 @@ expect_grep 'the envelope has 65 signatures; the limit is 64' "$T/err"
 mutate '.signatures = {}'
 expect_rc 3 sp verify-sig one --sig bad.sig --pubkey a.key.pub
 expect_grep "array 'signatures'" "$T/err"
+# A duplicate key inside the signed statement, validly signed (openssl
+# over the PAE bytes): refused as input (exit 3), not read either way. The
+# same statement without the duplicate, signed the same way, verifies, so
+# only the duplicate is wrong.
+sha=$(sha256sum one | cut -c1-64)
+type=application/vnd.in-toto+json
+st='{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"one","digest":{"sha256":"'$sha'"}}],"predicateType":"https://srcproof.dev/signature/v1","predicate":{"role":"release","signed_at":"2026-01-01T00:00:00Z"}}'
+openssl_env() { # openssl_env STATEMENT OUT
+	printf '%s' "$1" >body
+	{ printf 'DSSEv1 %d %s %d ' ${#type} "$type" "$(stat -c %s body)"; cat body; } >pae
+	openssl pkeyutl -sign -inkey a.key -rawin -in pae -out s.bin || fail "openssl pkeyutl -sign"
+	jq -nc --arg p "$(b64 <body)" --arg s "$(b64 <s.bin)" --arg k "$(sp key show -q a.key.pub)" --arg t "$type" \
+		'{payloadType: $t, payload: $p, signatures: [{keyid: $k, sig: $s}]}' >"$2"
+}
+openssl_env "$st" good-openssl.sig
+expect_rc 0 sp verify-sig one --sig good-openssl.sig --pubkey a.key.pub
+# The statement with a second "predicate" (role update) after the first.
+openssl_env "${st%?}"',"predicate":{"role":"update","signed_at":"2026-01-01T00:00:00Z"}}' dup.sig
+jq -j .payload dup.sig | base64 -d | grep -o '"predicate"' | wc -l | grep -qx 2 || fail "no duplicate in the statement"
+expect_rc 3 sp verify-sig one --sig dup.sig --pubkey a.key.pub
+expect_grep 'the statement is not valid JSON: duplicate object key near ."predicate"' "$T/err"
+expect_no_grep 'verified|OK' "$T/out"
 # A payload that is not a statement.
 mutate ".payload = \"$(printf '[1,2]' | b64)\""
 expect_rc 3 sp verify-sig one --sig bad.sig --pubkey a.key.pub

@@ -48,6 +48,32 @@ expect_grep 'signed for role update' "$T/out"
 expect_rc 0 sp manifest chain m1 m2 m3
 expect_no_grep 'signed' "$T/out"
 
+# Rotation: policy version 2 (signed by version 1's root and its own)
+# adds the update key upd2; m3 signed by upd2 alone verifies under the
+# chain pol.json pol2.json, not under pol.json alone.
+sp key generate -o upd2.key --no-passphrase -q || fail "keygen upd2"
+sp policy create -o pol2.json --from pol.json --expires 2031-01-01 -q
+sp policy add-key pol2.json upd2.key.pub --roles update -q
+sp policy sign pol2.json --key root.key -q || fail "policy sign pol2"
+cp m3.sig m3.sig.upd
+rm m3.sig
+sp sign m3 --key upd2.key --time 2026-02-03T00:00:00Z -q || fail "sign m3 by upd2"
+expect_rc 1 sp manifest chain m1 m2 m3 --policy pol.json --at 2026-03-01
+expect_grep "error: 'm3': role 'update': threshold not met: 0 of 1 required valid signatures \(1 signature by a wrong key \(not trusted\)\)" "$T/err"
+expect_rc 0 sp manifest chain m1 m2 m3 --policy pol.json --policy pol2.json --at 2026-03-01
+expect_grep '^every link signed under policy version 2' "$T/out"
+expect_rc 0 sp manifest chain m1 m2 m3 --policy pol.json --policy pol2.json --at 2026-03-01 --json
+jq -e '.unbroken and .signatures.verified and .signatures.policy_version == 2' "$T/out" >/dev/null ||
+	fail "rotation chain --json: $(cat "$T/out")"
+# After version 1's expiry the rotated chain still verifies; alone, v1 is frozen.
+expect_rc 0 sp manifest chain m1 m2 m3 --policy pol.json --policy pol2.json --at 2030-06-01
+expect_rc 1 sp manifest chain m1 m2 --policy pol.json --at 2030-06-01
+expect_grep 'error: freeze: policy expired' "$T/err"
+# Out of order: refused.
+expect_rc 1 sp manifest chain m1 m2 m3 --policy pol2.json --policy pol.json --at 2026-03-01
+expect_grep 'policy version 1 does not follow version 2' "$T/err"
+cp m3.sig.upd m3.sig
+
 # Freeze: the policy has expired at the time of the check.
 expect_rc 1 sp manifest chain m1 m2 m3 --policy pol.json --at 2030-02-01
 expect_grep 'error: freeze: policy expired: version 1 expired at 2030-01-01T00:00:00Z' "$T/err"

@@ -60,6 +60,12 @@ jq -j .payload p1.json | base64 -d | jq -e --arg r1 "$(id r1)" --arg r2 "$(id r2
 	.root == {"threshold": 2, "keyids": ([$r1, $r2] | sort)}' >/dev/null || fail "policy body"
 
 # Expiry and --at.
+expect_rc 0 sp policy verify p1.json --at 2026-02-01 --json
+jq -e '.schema == "srcproof.policy/v1" and .verified == true and .version == 1 and .signatures == 3' \
+	"$T/out" >/dev/null || fail "policy verify --json"
+expect_rc 1 sp policy verify p1.json --at 2030-01-01 --json
+jq -e '.verified == false and .policies == 1 and (.reason | startswith("policy expired: version 1"))' \
+	"$T/out" >/dev/null || fail "policy verify --json, not verified: $(cat "$T/out")"
 expect_rc 1 sp policy verify p1.json --at 2030-01-01T00:00:00Z
 expect_grep 'policy expired: version 1 expired at 2030-01-01T00:00:00Z \(checked at 2030-01-01T00:00:00Z\)' "$T/err"
 expect_grep 'hint: an expired policy may be a freeze attack' "$T/err"
@@ -75,6 +81,12 @@ expect_grep 'signed for role release by 2 of 2 required keys \(policy version 1\
 # rel3 is valid from 2026-01-01 to 2026-06-01 only.
 expect_rc 1 sp verify-sig m --policy p1.json --at 2026-07-01
 expect_grep '1 of 2 required valid signatures \(1 signature \(key expired\)\)' "$T/err"
+# --json when not verified: verified false, the counts and the reason.
+expect_rc 1 sp verify-sig m --policy p1.json --at 2026-07-01 --json
+jq -e '.schema == "srcproof.verify-sig/v1" and .verified == false and .valid == 1 and
+	.required == 2 and .signatures == 2 and .role == "release" and
+	(.reason | test("threshold not met: 1 of 2 required valid signatures \\(1 signature \\(key expired\\)\\)"))' \
+	"$T/out" >/dev/null || fail "verify-sig --json on failure: $(cat "$T/out")"
 expect_rc 1 sp verify-sig m --policy p1.json --at 2025-12-31
 expect_grep '1 of 2 required valid signatures \(1 signature \(key not yet valid\)\)' "$T/err"
 expect_rc 1 sp verify-sig m --policy p1.json --at 2031-01-01
@@ -112,11 +124,11 @@ expect_rc 0 sp policy sign p2.json --key r3.key
 # Signed by its own roots, but only one of version 1's two roots: refused.
 expect_rc 1 sp policy verify p1.json p2.json --at 2026-02-01
 expect_grep 'policy version 2, by the root keys of version 1: threshold not met: 1 of 2' "$T/err"
-# Signed by an old root alone is not enough either (its own threshold).
-cp p2.json p2-only-old.json
 expect_rc 0 sp policy sign p2.json --key r1.key
 expect_rc 0 sp policy verify p1.json p2.json --at 2026-02-01
 expect_grep 'current version 2' "$T/out"
+# Signed by the old roots alone (r1, r2) is not enough: its own threshold
+# (r2, r3) is not met.
 jq '.signatures |= [.[] | select(.keyid != "'"$(id r3)"'")]' p2.json >p2-no-own.json
 expect_rc 1 sp policy verify p1.json p2-no-own.json --at 2026-02-01
 expect_grep 'policy version 2, by its own root keys: threshold not met: 1 of 2' "$T/err"
@@ -137,4 +149,23 @@ expect_rc 2 sp policy frobnicate
 expect_grep "unknown command 'policy frobnicate'" "$T/err"
 expect_rc 0 sp policy --help
 expect_grep 'set-threshold' "$T/out"
+# --at defaults to now: a policy that expired in 2020, checked without
+# --at, is refused as expired, checked at the current time.
+expect_rc 0 sp policy create -o past.json --expires 2020-01-01 --json
+jq -e '.schema == "srcproof.policy/v1" and .policy == "past.json" and .version == 1' "$T/out" >/dev/null ||
+	fail "policy create --json: $(cat "$T/out")"
+expect_rc 0 sp policy add-key past.json r1.key.pub --roles root,release --json
+jq -e --arg k "$(id r1)" '.policy == "past.json" and .keyid == $k' "$T/out" >/dev/null ||
+	fail "policy add-key --json: $(cat "$T/out")"
+expect_rc 0 sp policy sign past.json --key r1.key --json
+jq -e --arg k "$(id r1)" '.policy == "past.json" and .keyid == $k and .signatures == 1' "$T/out" >/dev/null ||
+	fail "policy sign --json: $(cat "$T/out")"
+expect_rc 0 sp sign m --key r1.key -o m.past.sig
+year=$(date -u +%Y)
+expect_rc 1 sp verify-sig m --sig m.past.sig --policy past.json
+expect_grep "policy expired: version 1 expired at 2020-01-01T00:00:00Z \(checked at $year-" "$T/err"
+expect_rc 1 sp policy verify past.json
+expect_grep "policy expired: version 1 expired at 2020-01-01T00:00:00Z \(checked at $year-" "$T/err"
+# ... and as of 2019 it verifies.
+expect_rc 0 sp verify-sig m --sig m.past.sig --policy past.json --at 2019-06-01
 echo "signing_policy: ok"
