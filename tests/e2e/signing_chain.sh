@@ -144,4 +144,12 @@ expect_grep "bad --at 'soon'" "$T/err"
 printf '# srcproof-manifest v1\ngarbage\n' >fake
 expect_rc 3 sp sign fake --key rel.key
 expect_grep "'fake' starts like a srcproof manifest but does not parse" "$T/err"
+# Every refusal reason of --json's "failure" is documented in
+# srcproof-manifest(1), with the chain options.
+man=$SP_SOURCE_DIR/docs/man/srcproof-manifest.1
+for k in freeze rollback 'mix\-and\-match' signature policy input; do
+	grep -qxF ".B $k" "$man" || fail "srcproof-manifest.1 does not document the chain failure '$k'"
+done
+grep -qF '.BI \-\-at " TIME"' "$man" || fail "srcproof-manifest.1 does not document --at"
+grep -qF '.SH SIGNED CHAINS' "$man" || fail "srcproof-manifest.1 has no SIGNED CHAINS section"
 echo "signing_chain: ok"
