@@ -119,7 +119,7 @@ pem_cb(char *buf, int size, int rwflag, void *u)
 		sp_buf_dispose_secret(&pass);
 		return -1;
 	}
-	if (pass.size >= (size_t)size) {
+	if (pass.size > (size_t)size) {
 		sp_buf_dispose_secret(&pass);
 		ud->error = sp_err_set(ud->ctx, SP_EINVALID,
 		    "the passphrase for '%s' is too long", ud->path);

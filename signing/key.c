@@ -423,7 +423,7 @@ pem_cb(char *buf, int size, int rwflag, void *u)
 	snprintf(prompt, sizeof(prompt), "passphrase for '%s'", d->path);
 	if ((d->error = d->cb(d->ctx, &secret, prompt, false, d->payload)) < 0)
 		goto out;
-	if (secret.size >= (size_t)size) {
+	if (secret.size > (size_t)size) {
 		d->error = sp_err_set(d->ctx, SP_EINVALID,
 		    "passphrase for '%s' is too long", d->path);
 		goto out;

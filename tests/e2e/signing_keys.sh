@@ -60,6 +60,15 @@ expect_rc 0 sp key generate -o p.key --passphrase-fd 5 5<<<'pw from fd'
 openssl pkey -in p.key -passin pass:'pw from fd' -noout || fail "fd passphrase"
 expect_rc 2 sp key generate -o q.key --passphrase-fd 5 5</dev/null
 expect_grep 'empty passphrase' "$T/err"
+# The longest passphrase (1024 bytes, read into a buffer sized for it up
+# front) works; one byte more is refused.
+long=$(head -c 1024 /dev/zero | tr '\0' 'p')
+expect_rc 0 sp key generate -o long.key -q --passphrase-fd 5 5<<<"$long"
+openssl pkey -in long.key -passin "pass:$long" -noout || fail "1024-byte passphrase"
+SRCPROOF_PASSPHRASE=$long expect_rc 0 sp sign f --key long.key -o long.sig
+expect_rc 2 sp key generate -o long2.key -q --passphrase-fd 5 5<<<"${long}p"
+expect_grep 'the passphrase is longer than 1024 bytes' "$T/err"
+[ ! -e long2.key ] || fail "a key was written with a too long passphrase"
 
 # The terminal prompt (a pseudo-terminal from script(1)): asked twice, echo
 # off. Timing-dependent input, so not under valgrind.
