@@ -110,6 +110,9 @@ SRCPROOF_PASSPHRASE=4321 expect_rc 0 sp escrow unpack b.cms --key "pkcs11:token=
 cmp u-ec/manifest in/m || fail "unpacked manifest differs (EC)"
 SRCPROOF_PASSPHRASE=4321 expect_rc 0 sp escrow verify b.cms --key "pkcs11:token=sp-test;object=rsa-rcpt"
 expect_grep '^  decryption +PASS +CMS AES-256-GCM, authenticated' "$T/out"
+SRCPROOF_PASSPHRASE=4321 expect_rc 0 sp verify b.cms --key "pkcs11:token=sp-test;object=ec-rcpt" --policy in/pol.json
+expect_grep '^  decryption +PASS +CMS AES-256-GCM, authenticated' "$T/out"
+expect_grep '^result: PASS' "$T/out"
 # A token key that is not a recipient cannot open it.
 SRCPROOF_PASSPHRASE=4321 expect_rc 1 sp escrow unpack b.cms --key "pkcs11:token=sp-test;object=rsa-release" -C u-x
 [ ! -e u-x ] || fail "unpacked with a key that is no recipient"
