@@ -8,6 +8,7 @@
 
 module=/usr/lib/softhsm/libsofthsm2.so
 export LSAN_OPTIONS="suppressions=$SP_SOURCE_DIR/tests/signing/libp11.lsan${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 for need in softhsm2-util pkcs11-tool; do
 	command -v $need >/dev/null || fail "$need is missing (apt-get install softhsm2 opensc)"
 done

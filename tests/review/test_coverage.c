@@ -354,7 +354,8 @@ test_review_coverage__not_counted(void **state)
 	attest(&b, m2, mallory, all3, 3, SP_REVIEW_DEPTH_READ, SP_REVIEW_OK,
 	    NULL, T0);
 	add(l, "mallory.att", &b);
-	expect_status(l, 0, SP_REVIEW_ATT_UNTRUSTED, "signature by a wrong key");
+	expect_status(
+	    l, 0, SP_REVIEW_ATT_UNTRUSTED, "signature by a wrong key");
 	/* 1: by a key without the review role. */
 	attest(
 	    &b, m2, rel, all3, 3, SP_REVIEW_DEPTH_READ, SP_REVIEW_OK, NULL, T0);
