@@ -130,11 +130,12 @@ struct read_opts {
 	}
 
 #define READ_HELP                                                              \
-	"  --key KEY.pem         a recipient's private key (encrypted "        \
-	"bundles)\n"                                                           \
+	"  --key KEY             a recipient's private key (encrypted "        \
+	"bundles):\n"                                                          \
+	"                        a PEM file or a pkcs11: URI\n"                \
 	"  --cert CERT.pem       that recipient's certificate (optional)\n"    \
-	"  --passphrase-fd N     read the key's passphrase from descriptor "   \
-	"N\n"                                                                  \
+	"  --passphrase-fd N     read the key's passphrase (or PIN) from "     \
+	"descriptor N\n"                                                       \
 	"                        (else $SRCPROOF_PASSPHRASE, else a prompt)\n" \
 	"  --max-size N          refuse bundles whose members exceed N "       \
 	"bytes\n"                                                              \

@@ -19,6 +19,7 @@ enum {
 	OPT_REBUILD,
 	OPT_SHIPPED,
 	OPT_AT_BUILD_PATH,
+	OPT_NO_BUILD_PATH,
 	OPT_TIMEOUT,
 	OPT_ATTESTATIONS,
 	OPT_MIN_DEPTH,
@@ -74,7 +75,11 @@ static const char usage[] =
     "names\n"
     "                         (default: compare with the declared "
     "SHA-256)\n"
-    "  --at-build-path        build at the recipe's recorded path\n"
+    "  --at-build-path        require the recipe's recorded build path\n"
+    "                         (the rebuild fails if it cannot be used; by\n"
+    "                         default it is used when it can, else the\n"
+    "                         build runs in a temporary directory)\n"
+    "  --no-build-path        never use the recorded build path\n"
     "  --timeout SECONDS      wall-clock limit of the rebuild\n"
     "  --attestations FILE... review attestations: check coverage\n"
     "  --min-depth D          overview, read (default) or in-depth\n"
@@ -82,10 +87,11 @@ static const char usage[] =
     "  --previous PREV        the previous manifest (PREV.sig beside it "
     "is\n"
     "                         checked too) or the previous bundle\n"
-    "  --key KEY.pem          a recipient's private key (encrypted "
-    "bundles)\n"
+    "  --key KEY              a recipient's private key (encrypted "
+    "bundles):\n"
+    "                         a PEM file or a pkcs11: URI\n"
     "  --cert CERT.pem        that recipient's certificate (optional)\n"
-    "  --passphrase-fd N      read KEY's passphrase from descriptor N\n"
+    "  --passphrase-fd N      read KEY's passphrase (or PIN) from fd N\n"
     "                         (else $SRCPROOF_PASSPHRASE, else a prompt)\n"
     "  --log-key PUB          the log's key (vkey, file or NAME=PEM), used\n"
     "                         when the policy names none (role log)\n"
@@ -193,6 +199,7 @@ cmd_verify(int argc, char **argv, sp_ctx *ctx)
 	    {"rebuild", no_argument, NULL, OPT_REBUILD},
 	    {"shipped", required_argument, NULL, OPT_SHIPPED},
 	    {"at-build-path", no_argument, NULL, OPT_AT_BUILD_PATH},
+	    {"no-build-path", no_argument, NULL, OPT_NO_BUILD_PATH},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"attestations", required_argument, NULL, OPT_ATTESTATIONS},
 	    {"min-depth", required_argument, NULL, OPT_MIN_DEPTH},
@@ -256,6 +263,9 @@ cmd_verify(int argc, char **argv, sp_ctx *ctx)
 			break;
 		case OPT_AT_BUILD_PATH:
 			o.at_build_path = true;
+			break;
+		case OPT_NO_BUILD_PATH:
+			o.no_build_path = true;
 			break;
 		case OPT_TIMEOUT:
 			if (cli_number_opt(
@@ -356,9 +366,16 @@ cmd_verify(int argc, char **argv, sp_ctx *ctx)
 		goto out;
 	}
 	if (!o.rebuild && (o.shipped_dir != NULL || o.at_build_path ||
-	                      o.rebuild_timeout != 0)) {
+	                      o.no_build_path || o.rebuild_timeout != 0)) {
+		rc = cli_usage_error(cmd, "--shipped, --at-build-path, "
+		                          "--no-build-path and --timeout need "
+		                          "--rebuild");
+		goto out;
+	}
+	if (o.at_build_path && o.no_build_path) {
 		rc = cli_usage_error(cmd,
-		    "--shipped, --at-build-path and --timeout need --rebuild");
+		    "'--at-build-path' and "
+		    "'--no-build-path' exclude each other");
 		goto out;
 	}
 	if (atts.n == 0 &&

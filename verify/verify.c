@@ -897,6 +897,7 @@ check_rebuild(struct run *r)
 	ro.path_env = o->rebuild_path;
 	ro.timeout = o->rebuild_timeout;
 	ro.at_build_path = o->at_build_path;
+	ro.no_build_path = o->no_build_path;
 	ro.now = res->now;
 	ro.tool_version = o->tool_version;
 	error = sp_rebuild_run(r->ctx, &rb, r->bundle, outdir, &ro);

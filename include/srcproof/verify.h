@@ -127,6 +127,8 @@ typedef struct sp_verify_options {
 	const char *tmpdir;
 	/** Version of the calling tool, recorded (NULL: library's). */
 	const char *tool_version;
+	/** Never build at the recipe's path (see sp_rebuild_options). */
+	bool no_build_path;
 } sp_verify_options;
 
 #define SP_VERIFY_OPTIONS_VERSION 1
@@ -135,7 +137,7 @@ typedef struct sp_verify_options {
 		SP_VERIFY_OPTIONS_VERSION, SP_ESCROW_READ_OPTIONS_INIT, NULL,  \
 		    0, 0, 0, NULL, NULL, NULL, 0, 0, NULL, false, NULL, false, \
 		    0, NULL, NULL, 0, SP_REVIEW_DEPTH_NONE, 0, NULL, NULL,     \
-		    NULL                                                       \
+		    NULL, false                                                \
 	}
 
 /** A verification's outcome (opaque; sp_verify_result_free). */

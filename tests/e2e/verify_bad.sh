@@ -25,6 +25,10 @@ expect_rc 2 sp verify r1.bundle --policy policy.json --witness w1.vkey --quorum 
 expect_grep '--quorum 2 needs at least that many --witness keys' "$T/err"
 expect_rc 2 sp verify r1.bundle --policy policy.json --shipped bins
 expect_grep 'need --rebuild' "$T/err"
+expect_rc 2 sp verify r1.bundle --policy policy.json --no-build-path
+expect_grep 'need --rebuild' "$T/err"
+expect_rc 2 sp verify r1.bundle --policy policy.json --rebuild --at-build-path --no-build-path
+expect_grep "'--at-build-path' and '--no-build-path' exclude each other" "$T/err"
 expect_rc 2 sp verify r1.bundle --policy policy.json --require 50
 expect_grep 'need --attestations' "$T/err"
 expect_rc 2 sp verify r1.bundle --policy policy.json --attestations x --require 101
@@ -102,6 +106,19 @@ expect_grep '^  update-chain +FAIL +the manifest is a release' "$T/out"
 cp r1.manifest bare.manifest
 expect_rc 0 sp verify r2.bundle --policy policy.json $LK --previous bare.manifest
 expect_grep "^  update-chain +PASS +links to the previous manifest .*signatures were NOT CHECKED \(no 'bare.manifest.sig' beside it" "$T/out"
+
+# ---- the recorded build path ----
+# The recipe records $D/src, which exists: by default the rebuild runs
+# elsewhere with a warning; --at-build-path requires the path, so the
+# rebuild is an ERROR with that reason (never "see build.log" without a
+# report); --no-build-path never uses it.
+expect_rc 0 sp verify r1.bundle --policy policy.json $LK --rebuild --report bp-default
+expect_grep "build path: recorded '$D/src', used '.*' \\(the recorded build path '$D/src' exists\\)" bp-default/rebuild/report.txt
+expect_rc 1 sp verify r1.bundle --policy policy.json $LK --rebuild --at-build-path
+expect_grep "^  rebuild +FAIL +ERROR: 0 of 1 artefacts match; first not reproduced: 'prog': not rebuilt: the recorded build path '$D/src' exists \\(required\\)$" "$T/out"
+[ -f src/main.c ] || fail "the existing build path was touched"
+expect_rc 0 sp verify r1.bundle --policy policy.json $LK --rebuild --no-build-path --report bp-no
+expect_grep "build path: recorded '$D/src', used '.*' \\(--no-build-path\\)" bp-no/rebuild/report.txt
 
 # ---- encrypted bundles ----
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout rk.enc \
