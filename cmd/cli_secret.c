@@ -79,15 +79,21 @@ tty_ask(sp_ctx *ctx, sp_buf *out, int tty, const char *prompt)
 	bool restore = false;
 	int error;
 
-	if (dprintf(tty, "%s: ", prompt) < 0)
-		return sp_err_set(ctx, SP_EIO, "cannot write to /dev/tty");
+	/* Echo off (and typed-ahead input flushed) before the prompt, as
+	 * readpassphrase(3) does: whatever is typed once the prompt shows
+	 * is neither echoed nor lost. */
 	if (tcgetattr(tty, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		quiet.c_lflag |= ICANON;
 		restore = tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
 	}
+	if (dprintf(tty, "%s: ", prompt) < 0) {
+		error = sp_err_set(ctx, SP_EIO, "cannot write to /dev/tty");
+		goto out;
+	}
 	error = read_line(ctx, out, tty, "passphrase");
+out:
 	if (restore)
 		(void)tcsetattr(tty, TCSAFLUSH, &old);
 	(void)!write(tty, "\n", 1);

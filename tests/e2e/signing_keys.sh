@@ -70,20 +70,30 @@ expect_rc 2 sp key generate -o long2.key -q --passphrase-fd 5 5<<<"${long}p"
 expect_grep 'the passphrase is longer than 1024 bytes' "$T/err"
 [ ! -e long2.key ] || fail "a key was written with a too long passphrase"
 
-# The terminal prompt (a pseudo-terminal from script(1)): asked twice, echo
-# off. Timing-dependent input, so not under valgrind.
-if [ -z "$SP_WRAPPER" ] && command -v script >/dev/null; then
-	(sleep 1; printf 'tty secret\n'; sleep 1; printf 'tty secret\n'; sleep 1) |
-		script -qec "$SRCPROOF key generate -o t.key" /dev/null >tty.out 2>&1 ||
-		fail "tty prompt: $(cat tty.out)"
-	grep -q 'passphrase for the new key (again): ' tty.out || fail "no second prompt"
-	! grep -q 'tty secret' tty.out || fail "the passphrase was echoed"
-	openssl pkey -in t.key -passin pass:'tty secret' -noout || fail "tty passphrase"
-	(sleep 1; printf 'one\n'; sleep 1; printf 'two\n'; sleep 1) |
-		script -qec "$SRCPROOF key generate -o u.key" /dev/null >tty.out 2>&1 || true
-	grep -q 'the passphrases do not match' tty.out || fail "mismatch: $(cat tty.out)"
-	[ ! -e u.key ] || fail "a key was written after a mismatch"
-fi
+# The terminal prompt, on a pseudo-terminal: asked twice, echo off. Each
+# answer is typed once its prompt shows (tests/lib/pty_answer.py), so a
+# slow or loaded machine cannot make an answer arrive early.
+PTY="python3 $SP_SOURCE_DIR/tests/lib/pty_answer.py"
+P1='passphrase for the new key: ' P2='passphrase for the new key (again): '
+# shellcheck disable=SC2086
+$PTY "$P1" 'tty secret' "$P2" 'tty secret' -- $SP_WRAPPER "$SRCPROOF" key generate -o t.key >tty.out 2>&1 ||
+	fail "tty prompt: $(cat tty.out)"
+grep -qF "$P2" tty.out || fail "no second prompt: $(cat tty.out)"
+! grep -q 'tty secret' tty.out || fail "the passphrase was echoed"
+openssl pkey -in t.key -passin pass:'tty secret' -noout || fail "tty passphrase"
+rc=0
+# shellcheck disable=SC2086
+$PTY "$P1" one "$P2" two -- $SP_WRAPPER "$SRCPROOF" key generate -o u.key >tty.out 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "mismatch: exit $rc: $(cat tty.out)"
+grep -q 'the passphrases do not match' tty.out || fail "mismatch: $(cat tty.out)"
+[ ! -e u.key ] || fail "a key was written after a mismatch"
+# Nothing typed: the command waits (it does not take an empty passphrase
+# by itself), and is killed at the timeout.
+rc=0
+$PTY --timeout 2 "never shown" x -- "$SRCPROOF" key generate -o v.key >tty.out 2>&1 || rc=$?
+[ "$rc" = 124 ] || fail "the prompt did not wait: exit $rc: $(cat tty.out)"
+grep -qF "$P1" tty.out || fail "no prompt: $(cat tty.out)"
+[ ! -e v.key ] || fail "a key was written without a passphrase"
 
 # key show and --json.
 expect_rc 0 sp key show a.key.pub
