@@ -86,14 +86,11 @@ step(struct run *r, const char *name)
 static char *
 join(sp_ctx *ctx, const char *a, const char *b)
 {
-	sp_buf p = SP_BUF_INIT;
+	char *s = sp_path_join(a, b);
 
-	if (sp_buf_printf(&p, "%s/%s", a, b) < 0) {
-		sp_buf_dispose(&p);
+	if (s == NULL)
 		oom(ctx);
-		return NULL;
-	}
-	return sp_buf_detach(&p);
+	return s;
 }
 
 static bool

@@ -170,18 +170,6 @@ sp_review__html_end(sp_buf *out)
 /* ---- output directories ---------------------------------------------------
  */
 
-static char *
-join(const char *a, const char *b)
-{
-	sp_buf p = SP_BUF_INIT;
-
-	if (sp_buf_printf(&p, "%s/%s", a, b) < 0) {
-		sp_buf_dispose(&p);
-		return NULL;
-	}
-	return sp_buf_detach(&p);
-}
-
 int
 sp_review__outdir_begin(
     sp_ctx *ctx, struct sp_review_outdir *d, const char *path)
@@ -240,7 +228,7 @@ out:
 int
 sp_review__outdir_mkdir(struct sp_review_outdir *d, const char *name)
 {
-	char *p = join(d->tmp, name);
+	char *p = sp_path_join(d->tmp, name);
 	int error = 0;
 
 	if (p == NULL)
@@ -257,7 +245,7 @@ sp_review__outdir_write(
     struct sp_review_outdir *d, const char *name, const void *data, size_t len)
 {
 	const char *c = data;
-	char *p = join(d->tmp, name);
+	char *p = sp_path_join(d->tmp, name);
 	int fd = -1, error = 0;
 
 	if (p == NULL)
@@ -353,7 +341,7 @@ remove_dir(const char *path, int level)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if ((p = join(path, de->d_name)) == NULL)
+		if ((p = sp_path_join(path, de->d_name)) == NULL)
 			continue;
 		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
 			remove_dir(p, level + 1);
@@ -398,7 +386,7 @@ sp_review__read_source(sp_ctx *ctx, sp_buf *out, const char *dir,
 		char target[SP_MANIFEST_MAX_TARGET + 1];
 		ssize_t n;
 
-		if ((p = join(dir, e->path)) == NULL)
+		if ((p = sp_path_join(dir, e->path)) == NULL)
 			return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 		n = readlink(p, target, sizeof(target));
 		if (n < 0 || (size_t)n >= sizeof(target) ||
@@ -416,7 +404,7 @@ sp_review__read_source(sp_ctx *ctx, sp_buf *out, const char *dir,
 		            : 0;
 		goto out;
 	}
-	if ((p = join(dir, e->path)) == NULL)
+	if ((p = sp_path_join(dir, e->path)) == NULL)
 		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 	if ((error = sp_read_file(ctx, out, p,
 	         max > SIZE_MAX ? SIZE_MAX : (size_t)max, SP_OPEN_NOFOLLOW)) <
@@ -494,7 +482,7 @@ sp_review__scan_source(sp_ctx *ctx, const char *dir, const sp_manifest_entry *e,
 	if (!sp_path_is_safe_relative(e->path, e->path_len))
 		return sp_err_set(
 		    ctx, SP_EUNSAFE, "refusing the unsafe path '%s'", e->path);
-	if ((p = join(dir, e->path)) == NULL)
+	if ((p = sp_path_join(dir, e->path)) == NULL)
 		return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 	if ((error = sp_open_read(ctx, &fd, p, SP_OPEN_NOFOLLOW)) < 0)
 		goto out;

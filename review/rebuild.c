@@ -63,20 +63,6 @@ oom(sp_ctx *ctx)
 	return sp_err_set(ctx, SP_ENOMEM, "out of memory");
 }
 
-static char *
-join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 2);
-
-	if (s == NULL)
-		return NULL;
-	memcpy(s, a, la);
-	s[la] = '/';
-	memcpy(s + la + 1, b, lb + 1);
-	return s;
-}
-
 static int note(struct run *r, json_t *list, const char *fmt, ...)
     SP_PRINTF(3, 4);
 
@@ -107,7 +93,7 @@ set(struct run *r, json_t *obj, const char *key, json_t *v)
 static int
 mkdirs_for(sp_ctx *ctx, const char *base, const char *rel)
 {
-	char *p = join(base, rel), *s;
+	char *p = sp_path_join(base, rel), *s;
 	size_t blen = strlen(base);
 	int error = 0;
 
@@ -253,7 +239,7 @@ take_bundle(struct run *r, const char *bundle)
 	size_t i;
 	int error, verr;
 
-	if ((r->copy = join(r->work, "bundle")) == NULL ||
+	if ((r->copy = sp_path_join(r->work, "bundle")) == NULL ||
 	    (name = strdup(bundle)) == NULL) {
 		error = oom(r->ctx);
 		goto out;
@@ -586,7 +572,7 @@ to_build_path(struct run *r, const char *bp)
 	if ((error = sp_escrow_unpack_temp(r->ctx, &r->bp_tmp, r->copy,
 	         dirname(parent), &r->o->read)) < 0)
 		goto out;
-	if ((src = join(r->bp_tmp, "source")) == NULL) {
+	if ((src = sp_path_join(r->bp_tmp, "source")) == NULL) {
 		error = oom(r->ctx);
 		goto out;
 	}
@@ -701,10 +687,10 @@ run_build(struct run *r)
 		if (json_array_append_new(cmd, rb_jstr(argv[i])) < 0)
 			return oom(r->ctx);
 
-	if ((src = join(r->unpacked, "source")) == NULL ||
-	    (home = join(r->work, "home")) == NULL ||
-	    (tmp = join(r->work, "tmp")) == NULL ||
-	    (logp = join(r->outdir, "build.log")) == NULL) {
+	if ((src = sp_path_join(r->unpacked, "source")) == NULL ||
+	    (home = sp_path_join(r->work, "home")) == NULL ||
+	    (tmp = sp_path_join(r->work, "tmp")) == NULL ||
+	    (logp = sp_path_join(r->outdir, "build.log")) == NULL) {
 		error = oom(r->ctx);
 		goto out;
 	}
@@ -731,7 +717,7 @@ run_build(struct run *r)
 		}
 		if ((error = mkdirs_for(r->ctx, r->srcroot, workdir)) < 0)
 			goto out;
-		cwd = join(r->srcroot, workdir);
+		cwd = sp_path_join(r->srcroot, workdir);
 		if (cwd != NULL && mkdir(cwd, 0755) < 0 && errno != EEXIST) {
 			error = sp_err_set(r->ctx, SP_EIO,
 			    "cannot create '%s': %s", cwd, strerror(errno));
@@ -858,7 +844,7 @@ run_build(struct run *r)
 out:
 	if (r->moved_to_build_path) {
 		free(src);
-		src = join(r->bp_tmp, "source");
+		src = sp_path_join(r->bp_tmp, "source");
 		if (src != NULL && rename(r->srcroot, src) == 0) {
 			r->moved_to_build_path = false;
 			free(r->srcroot);
@@ -898,7 +884,7 @@ find_signature(struct run *r, const char *name, char *rel, size_t rellen)
 		char *p;
 
 		snprintf(rel, rellen, "binary-sigs/%s%s", name, sig_exts[i]);
-		if ((p = join(r->unpacked, rel)) == NULL)
+		if ((p = sp_path_join(r->unpacked, rel)) == NULL)
 			return NULL;
 		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
 			return p;
@@ -961,7 +947,7 @@ judge(struct run *r, size_t idx, const char *output, const char *name,
 
 	/* The shipped file at hand, if any. */
 	if (r->o->shipped_dir != NULL) {
-		if ((shipped = join(r->o->shipped_dir, name)) == NULL) {
+		if ((shipped = sp_path_join(r->o->shipped_dir, name)) == NULL) {
 			error = oom(r->ctx);
 			goto out;
 		}
@@ -988,8 +974,8 @@ judge(struct run *r, size_t idx, const char *output, const char *name,
 		    art, "shipped_sha256", json_string(declared));
 	}
 
-	const char *setup = json_string_value(json_object_get(
-	    json_object_get(r->pred, "build"), "error"));
+	const char *setup = json_string_value(
+	    json_object_get(json_object_get(r->pred, "build"), "error"));
 
 	if (r->build == RB_BUILD_NO_START && setup != NULL) {
 		/* The build was not set up (e.g. --at-build-path and the
@@ -1040,7 +1026,7 @@ judge(struct run *r, size_t idx, const char *output, const char *name,
 		co.max_ranges = r->o->max_ranges;
 		co.diffoscope = r->o->diffoscope;
 		co.diffoscope_timeout = r->o->diffoscope_timeout;
-		if ((repdir = join(r->outdir, idxs)) == NULL) {
+		if ((repdir = sp_path_join(r->outdir, idxs)) == NULL) {
 			error = oom(r->ctx);
 			goto out;
 		}
@@ -1169,9 +1155,9 @@ collect_outputs(struct run *r)
 
 		if (!sp_path_is_safe_relative(outs[i], strlen(outs[i])))
 			continue; /* judged as not produced */
-		if ((rel = join("rebuilt", outs[i])) == NULL ||
-		    (src = join(r->srcroot, outs[i])) == NULL ||
-		    (dst = join(r->outdir, rel)) == NULL) {
+		if ((rel = sp_path_join("rebuilt", outs[i])) == NULL ||
+		    (src = sp_path_join(r->srcroot, outs[i])) == NULL ||
+		    (dst = sp_path_join(r->outdir, rel)) == NULL) {
 			error = oom(r->ctx);
 		} else if ((error = mkdirs_for(r->ctx, r->outdir, rel)) == 0) {
 			error = copy_hash(r->ctx, src, dst, 0644, d, NULL);
@@ -1226,7 +1212,7 @@ judge_all(struct run *r)
 		const char *declared = NULL, *name = match[i];
 
 		if (!r->have_sums && r->o->shipped_dir != NULL) {
-			char *p = join(r->o->shipped_dir, outs[i]);
+			char *p = sp_path_join(r->o->shipped_dir, outs[i]);
 			const char *base = strrchr(outs[i], '/');
 			struct stat st;
 
@@ -1303,7 +1289,7 @@ load_inputs(struct run *r)
 	struct stat st;
 	int error = 0;
 
-	if ((p = join(r->unpacked, "recipe")) == NULL)
+	if ((p = sp_path_join(r->unpacked, "recipe")) == NULL)
 		return oom(r->ctx);
 	if (lstat(p, &st) < 0) {
 		error = sp_err_set(r->ctx, SP_ENOTFOUND,
@@ -1313,7 +1299,7 @@ load_inputs(struct run *r)
 	if ((error = sp_recipe_load(r->ctx, &r->recipe, p)) < 0)
 		goto out;
 	free(p);
-	if ((p = join(r->unpacked, "binaries/SHA256SUMS")) == NULL) {
+	if ((p = sp_path_join(r->unpacked, "binaries/SHA256SUMS")) == NULL) {
 		error = oom(r->ctx);
 		goto out;
 	}
@@ -1468,7 +1454,7 @@ sp_rebuild_run(sp_ctx *ctx, sp_rebuild_result **out, const char *bundle,
 	if (r->res->subjects == NULL || r->pred == NULL ||
 	    r->warnings == NULL || r->not_checked == NULL ||
 	    r->artefacts == NULL ||
-	    (r->work = join(r->outdir, "work")) == NULL) {
+	    (r->work = sp_path_join(r->outdir, "work")) == NULL) {
 		error = oom(ctx);
 		goto out;
 	}
@@ -1668,17 +1654,17 @@ sp_rebuild_write_report(
 	if ((error = sp_verdict_text(ctx, &text, res->pred)) < 0 ||
 	    (error = sp_verdict_html(ctx, &html, res->pred)) < 0)
 		goto out;
-	if ((p = join(dir, "report.txt")) == NULL ||
+	if ((p = sp_path_join(dir, "report.txt")) == NULL ||
 	    (error = sp_write_file_atomic(
 	         ctx, p, text.ptr, text.size, 0644, 0)) < 0)
 		goto out;
 	free(p);
-	if ((p = join(dir, "report.html")) == NULL ||
+	if ((p = sp_path_join(dir, "report.html")) == NULL ||
 	    (error = sp_write_file_atomic(
 	         ctx, p, html.ptr, html.size, 0644, 0)) < 0)
 		goto out;
 	free(p);
-	if ((p = join(dir, "verdict.json")) == NULL ||
+	if ((p = sp_path_join(dir, "verdict.json")) == NULL ||
 	    (error = sp_write_file_atomic(
 	         ctx, p, res->statement.ptr, res->statement.size, 0644, 0)) < 0)
 		goto out;

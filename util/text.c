@@ -2,6 +2,8 @@
  * hex, constant-time compare, wiping, escaping of untrusted text, path checks.
  */
 #include <openssl/crypto.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "srcproof/util.h"
@@ -225,6 +227,20 @@ int
 sp_escape_html(sp_buf *out, const char *s, size_t len)
 {
 	return escape_common(out, s, len, true);
+}
+
+char *
+sp_path_join(const char *dir, const char *name)
+{
+	size_t ld = strlen(dir), ln = strlen(name);
+	char *s;
+
+	if (ld > SIZE_MAX - ln - 2 || (s = malloc(ld + ln + 2)) == NULL)
+		return NULL;
+	memcpy(s, dir, ld);
+	s[ld] = '/';
+	memcpy(s + ld + 1, name, ln + 1);
+	return s;
 }
 
 bool

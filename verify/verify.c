@@ -108,14 +108,11 @@ set_ctx(struct run *r, sp_verify_check_id id, sp_escrow_check_status st,
 static char *
 join(sp_ctx *ctx, const char *a, const char *b)
 {
-	sp_buf p = SP_BUF_INIT;
+	char *s = sp_path_join(a, b);
 
-	if (sp_buf_printf(&p, "%s/%s", a, b) < 0) {
-		sp_buf_dispose(&p);
+	if (s == NULL)
 		oom(ctx);
-		return NULL;
-	}
-	return sp_buf_detach(&p);
+	return s;
 }
 
 static bool

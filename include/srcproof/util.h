@@ -75,6 +75,9 @@ bool sp_utf8_valid(const char *s, size_t len);
  */
 bool sp_path_is_safe_relative(const char *path, size_t len);
 
+/** "@p dir/@p name", allocated (free it), or NULL when out of memory. */
+char *sp_path_join(const char *dir, const char *name);
+
 /* ---- files ----------------------------------------------------------------
  */
 

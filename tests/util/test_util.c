@@ -190,6 +190,22 @@ test_util_path__safe_relative(void **state)
 }
 
 static void
+test_util_path__join(void **state)
+{
+	char *p;
+
+	(void)state;
+	p = sp_path_join("out/dir", "a.txt");
+	assert_non_null(p);
+	assert_string_equal(p, "out/dir/a.txt");
+	free(p);
+	p = sp_path_join("", "");
+	assert_non_null(p);
+	assert_string_equal(p, "/");
+	free(p);
+}
+
+static void
 test_util_file__atomic_write_and_read(void **state)
 {
 	sp_ctx *ctx;
@@ -330,6 +346,7 @@ main(void)
 	    cmocka_unit_test(test_util_escape__clean_utf8),
 	    cmocka_unit_test(test_util_escape__utf8_valid),
 	    cmocka_unit_test(test_util_path__safe_relative),
+	    cmocka_unit_test(test_util_path__join),
 	    cmocka_unit_test(test_util_file__atomic_write_and_read),
 	    cmocka_unit_test(test_util_file__abort_leaves_nothing),
 	    cmocka_unit_test(test_util_file__nofollow_and_not_regular),
