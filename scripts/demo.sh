@@ -84,12 +84,14 @@ run log init log --key keys/log.key --origin avscan.example/releases
 say "Journey 1: the vendor's release pipeline"
 # The vendor's repository: release 1.0.0, then a rule-database update,
 # then a code update.
+# Its own committer identity: a fresh machine has none configured.
 git init -q vendor-repo
+git -C vendor-repo config user.name Vendor
+git -C vendor-repo config user.email release@avscan.example
 cp -r "$here/sample/avscan/." vendor-repo/
 rm -rf vendor-repo/out
-(cd vendor-repo && git add -A &&
-	git -c user.name=Vendor -c user.email=release@avscan.example \
-		commit -qm "avscan 1.0.0" && git tag v1.0.0)
+(cd vendor-repo && git add -A && git commit -qm "avscan 1.0.0" &&
+	git tag v1.0.0)
 "$SP" log vkey --key keys/witness.key --name witness.example/w1 \
 	--cosignature --passphrase-fd 3 >witness.vkey 3<keys/witness.pass
 
