@@ -26,8 +26,9 @@ bundle=L/tile/entries/000.p/3
 off=0
 : >leaves
 for i in 0 1 2; do
-	len=$(xxd -s "$off" -l 2 -p "$bundle")
-	len=$((16#$len))
+	# od (coreutils): the two length bytes, big-endian.
+	set -- $(od -An -tu1 -j "$off" -N 2 "$bundle")
+	len=$(($1 * 256 + $2))
 	{ printf '\000'; tail -c +$((off + 3)) "$bundle" | head -c "$len"; } | sha >>leaves
 	off=$((off + 2 + len))
 done
