@@ -27,7 +27,7 @@ PKGS_BUILD="build-essential cmake pkg-config git ca-certificates
 PKGS_TEST="libcmocka-dev clang libclang-rt-14-dev clang-format valgrind
  osslsigncode softhsm2 libengine-pkcs11-openssl opensc
  gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 lld zip unzip iproute2 util-linux python3
- chromium groff-base"
+ chromium groff-base xxd"
 
 install_pkgs() {
 	missing=""
