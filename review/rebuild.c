@@ -927,6 +927,7 @@ judge(struct run *r, size_t idx, const char *output, const char *name,
 	uint64_t ssize = 0, rsize = 0;
 	struct stat st;
 	json_t *art = NULL;
+	const char *setup;
 	int error = 0;
 	char why[1400];
 
@@ -974,9 +975,8 @@ judge(struct run *r, size_t idx, const char *output, const char *name,
 		    art, "shipped_sha256", json_string(declared));
 	}
 
-	const char *setup = json_string_value(
+	setup = json_string_value(
 	    json_object_get(json_object_get(r->pred, "build"), "error"));
-
 	if (r->build == RB_BUILD_NO_START && setup != NULL) {
 		/* The build was not set up (e.g. --at-build-path and the
 		 * recorded path exists): say why, not "see build.log". */
