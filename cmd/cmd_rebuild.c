@@ -313,7 +313,8 @@ cmd_rebuild(int argc, char **argv, sp_ctx *ctx)
 			goto out;
 		}
 		fputs(text.ptr, stdout);
-		fputs("\nsrcproof: results in ", stderr);
+		fflush(stdout); /* the report first, on a terminal */
+		fputs("srcproof: results in ", stderr);
 		cli_print_untrusted(stderr, outdir);
 		if (key != NULL)
 			fprintf(stderr, "; verdict signed with key %s",

@@ -41,6 +41,12 @@ def words(cmd):
         if w[i] == "--time" and i + 1 < len(w):
             i += 2
             continue
+        # --at: a time, or (in the README) the variable that holds it.
+        if w[i] == "--at" and i + 1 < len(w) and (
+                w[i + 1] == "TIME" or re.fullmatch(r"\$[A-Z_]+", w[i + 1])):
+            out += ["--at", "TIME"]
+            i += 2
+            continue
         out.append(w[i])
         i += 1
     return out
