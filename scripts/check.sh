@@ -92,10 +92,10 @@ fuzz_one() {
 	name=$(basename "$f")
 	work=$(mktemp -d)
 	cp -r "fuzz/corpora/$name/." "$work/"
-	if "$f" -max_total_time="${SP_FUZZ_SECONDS:-5}" -rss_limit_mb=2048 \
+	if "$f" -max_total_time="${SP_FUZZ_SECONDS:-3}" -rss_limit_mb=2048 \
 		-print_final_stats=0 -artifact_prefix="build/fuzz-artifacts/$name-" \
 		"$work" >"$work.log" 2>&1; then
-		echo "$name: ${SP_FUZZ_SECONDS:-5} s of fuzzing, no crash" >"$out"
+		echo "$name: ${SP_FUZZ_SECONDS:-3} s of fuzzing, no crash" >"$out"
 		rm -rf "$work" "$work.log"
 		return 0
 	fi
