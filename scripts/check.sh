@@ -59,12 +59,14 @@ build() {
 debug_build() {
 	build build/debug -DCMAKE_BUILD_TYPE=Debug -DSP_WERROR=ON -DSP_VALGRIND=ON
 }
-# The debug build runs the unit tests and the fuzz corpora; its CLI is the
-# one valgrind drives. Every end-to-end script runs once, on the ASan+UBSan
-# build below (LeakSanitizer on): running them on both builds doubled the
-# time for no check the sanitized run lacks.
+# Every test runs once. The debug build runs the unit tests, the fuzz
+# corpora and the documentation's checks (label docs: man pages, the
+# README's output and journeys, the installed CLI's journeys, which drive
+# the same commands other scripts drive on ASan); its CLI is the one
+# valgrind drives. Every other end-to-end script runs on the ASan+UBSan
+# build below (LeakSanitizer on).
 debug_tests() {
-	ctest --test-dir build/debug -j "$jobs" --output-on-failure -L 'unit|fuzz'
+	ctest --test-dir build/debug -j "$jobs" --output-on-failure -L 'unit|fuzz|docs'
 }
 valgrind_tests() {
 	ctest --test-dir build/debug -j "$jobs" --output-on-failure -L valgrind
@@ -75,7 +77,7 @@ sanitize_build() {
 sanitize_tests() {
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --test-dir build/sanitize -j "$jobs" --output-on-failure
+		ctest --test-dir build/sanitize -j "$jobs" --output-on-failure -LE docs
 }
 fuzz_build() {
 	command -v clang >/dev/null || {
@@ -134,7 +136,7 @@ fuzz_smoke() {
 step clang-format check_format
 step banned-functions check_banned
 step "build (gcc, -Werror)" debug_build
-step "tests (debug: unit, fuzz corpora)" debug_tests
+step "tests (debug: unit, fuzz corpora, docs)" debug_tests
 step "tests (valgrind, CLI)" valgrind_tests
 step "build (ASan+UBSan)" sanitize_build
 step "tests (ASan+UBSan)" sanitize_tests

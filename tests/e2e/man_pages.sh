@@ -1,3 +1,4 @@
+# label: docs
 # The manual pages: every verb of cmd/commands.def has
 # docs/man/srcproof-VERB.1 (and no page is left for a verb that is gone),
 # srcproof(1) lists each of them, each page has the usual sections and

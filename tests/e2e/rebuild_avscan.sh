@@ -88,6 +88,13 @@ expect_grep "'compare.sig' already exists" "$T/err"
 expect_rc 2 sp compare shipped/avscan rebuild/rebuilt/out/avscan --key rebuilder.key
 expect_grep "'--key' and '--attest' go together" "$T/err"
 
+# Under valgrind the main path ends here (the DIFFERENT verdict's ranges are
+# valgrind-checked through compare_elf and compare_pe_bad; ASan runs all).
+if [ -n "$SP_WRAPPER" ]; then
+	echo "rebuild_avscan: ok (main path)"
+	exit 0
+fi
+
 # The vendor ships a binary that is not the rebuild of the reviewed source
 # (SHA256SUMS declares it): DIFFERENT, exit 1, signed all the same.
 cp shipped/avscan evil && printf 'backdoor' | dd of=evil bs=1 seek=4096 conv=notrunc status=none
