@@ -975,23 +975,21 @@ judge(struct run *r, size_t idx, const char *output, const char *name,
 		    art, "shipped_sha256", json_string(declared));
 	}
 
-	setup = json_string_value(
-	    json_object_get(json_object_get(r->pred, "build"), "error"));
-	if (r->build == RB_BUILD_NO_START && setup != NULL) {
-		/* The build was not set up (e.g. --at-build-path and the
-		 * recorded path exists): say why, not "see build.log". */
-		snprintf(why, sizeof(why), "not rebuilt: %s", setup);
-		error =
-		    rb_artefact_set(r->ctx, art, SP_VERDICT_ERROR, "none", why);
-		goto out;
-	}
 	if (r->build != RB_BUILD_OK) {
-		snprintf(why, sizeof(why),
-		    "not rebuilt: the build %s; see build.log",
-		    r->build == RB_BUILD_TIMEOUT    ? "timed out"
-		    : r->build == RB_BUILD_NO_START ? "could not be started"
-		    : r->build == RB_BUILD_FAILED   ? "failed"
-		                                    : "was not run");
+		/* A build that was not set up (e.g. --at-build-path and the
+		 * recorded path exists) says why, not "see build.log". */
+		setup = json_string_value(json_object_get(
+		    json_object_get(r->pred, "build"), "error"));
+		if (r->build == RB_BUILD_NO_START && setup != NULL)
+			snprintf(why, sizeof(why), "not rebuilt: %s", setup);
+		else
+			snprintf(why, sizeof(why),
+			    "not rebuilt: the build %s; see build.log",
+			    r->build == RB_BUILD_TIMEOUT ? "timed out"
+			    : r->build == RB_BUILD_NO_START
+			        ? "could not be started"
+			    : r->build == RB_BUILD_FAILED ? "failed"
+			                                  : "was not run");
 		error =
 		    rb_artefact_set(r->ctx, art, SP_VERDICT_ERROR, "none", why);
 		goto out;
