@@ -3,8 +3,8 @@
 # once per build by the journey set-up) must print what the README shows,
 # line for line, in order, once volatile parts are masked (hex ids and
 # hashes, base64, times, sizes, durations, temporary names, the number of
-# tools a recipe records, the demo's directory). A line "…" marks where the README cuts lines; "…" inside a
-# line stands for any text; "$ sh scripts/bootstrap.sh demo" stands for
+# tools a recipe records, the demo's directory). A line "…" marks where
+# the README cuts lines; "…" inside a line stands for any text; "$ sh scripts/bootstrap.sh demo" stands for
 # the demo itself (its closing lines). Every long option of every srcproof
 # command the README shows (with a prompt or in a ```sh block) must be one that
 # command's --help lists. README drift fails here.

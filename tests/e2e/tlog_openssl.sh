@@ -1,5 +1,6 @@
 # Independence: the log's files checked without srcproof, with openssl,
-# base64, xxd (package xxd) and the shell, as docs/spec/log.md section 10 describes:
+# base64, xxd (package xxd), od and the shell, as docs/spec/log.md
+# section 10 describes:
 # entry bundle -> leaf hashes = the level-0 tile, tile -> root = the
 # checkpoint's, the checkpoint's Ed25519 note signature and a witness
 # cosignature verify with openssl pkeyutl.
